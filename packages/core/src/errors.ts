@@ -1,0 +1,148 @@
+// Every concrete error of API.md's table. They are grouped in one file because each is a few
+// lines: a class, its code, and the fields that make it useful to handle.
+import { SonicError, type SonicErrorOptions } from './sonic-error.js'
+
+/** Connecting failed: refused, unreachable, TLS handshake or certificate failure. `cause` is the OS/TLS error. */
+export class ConnectError extends SonicError {
+  static override readonly code = 'SONIC_CONNECT_ERROR'
+}
+
+/** A base for the timeout errors; `timeout` is the limit that expired, in ms. */
+abstract class TimeoutBase extends SonicError {
+  readonly timeout: number
+  constructor(message: string, timeout: number, options?: SonicErrorOptions) {
+    super(message, options)
+    this.timeout = timeout
+  }
+}
+
+/** The TCP (and TLS) connection was not established within `sockConnect` ms. */
+export class ConnectTimeoutError extends TimeoutBase {
+  static override readonly code = 'SONIC_CONNECT_TIMEOUT'
+}
+
+/** No bytes arrived from the server within `sockRead` ms. */
+export class ReadTimeoutError extends TimeoutBase {
+  static override readonly code = 'SONIC_READ_TIMEOUT'
+}
+
+/** The whole request, body included, took longer than `requestTimeout` ms. */
+export class RequestTimeoutError extends TimeoutBase {
+  static override readonly code = 'SONIC_REQUEST_TIMEOUT'
+}
+
+/** No pooled connection became free within `poolAcquire` ms. */
+export class PoolAcquireTimeoutError extends TimeoutBase {
+  static override readonly code = 'SONIC_POOL_ACQUIRE_TIMEOUT'
+}
+
+/** The response was malformed; `reason` is llhttp's reason and `llhttpCode` its error name. */
+export class HttpParserError extends SonicError {
+  static override readonly code = 'SONIC_PARSE_ERROR'
+  readonly reason: string
+  readonly llhttpCode: string
+  constructor(reason: string, llhttpCode = 'HPE_INTERNAL', options?: SonicErrorOptions) {
+    super(`Malformed HTTP response: ${reason} (${llhttpCode})`, options)
+    this.reason = reason
+    this.llhttpCode = llhttpCode
+  }
+}
+
+/** The peer closed the connection before the response was complete. */
+export class ConnectionClosedError extends SonicError {
+  static override readonly code = 'SONIC_CONNECTION_CLOSED'
+}
+
+/** More redirects than `maxRedirects`. `history` holds the responses seen (if the client kept them). */
+export class MaxRedirectsError extends SonicError {
+  static override readonly code = 'SONIC_MAX_REDIRECTS'
+  readonly maxRedirects: number
+  readonly history: readonly unknown[]
+  constructor(maxRedirects: number, history: readonly unknown[] = [], options?: SonicErrorOptions) {
+    super(`Exceeded maxRedirects (${maxRedirects})`, options)
+    this.maxRedirects = maxRedirects
+    this.history = history
+  }
+}
+
+/** Bad input: an invalid URL, CR/LF/NUL in a header or method, an invalid option. */
+export class InvalidArgumentError extends SonicError {
+  static override readonly code = 'SONIC_INVALID_ARGUMENT'
+}
+
+/** The proxy refused or failed; `status` is the proxy's HTTP status when it answered one. */
+export class ProxyError extends SonicError {
+  static override readonly code = 'SONIC_PROXY_ERROR'
+  readonly status: number | undefined
+  constructor(message: string, status?: number, options?: SonicErrorOptions) {
+    super(message, options)
+    this.status = status
+  }
+}
+
+/** The server certificate's sha256 fingerprint did not match the pinned one. */
+export class FingerprintMismatchError extends SonicError {
+  static override readonly code = 'SONIC_FINGERPRINT_MISMATCH'
+  readonly expected: string
+  readonly actual: string
+  constructor(expected: string, actual: string, options?: SonicErrorOptions) {
+    super(`Certificate fingerprint mismatch: expected ${expected}, got ${actual}`, options)
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** The response header block was larger than the limit (default 64 KiB). */
+export class ResponseTooLargeError extends SonicError {
+  static override readonly code = 'SONIC_RESPONSE_TOO_LARGE'
+  readonly limit: number
+  constructor(limit: number, options?: SonicErrorOptions) {
+    super(`Response header block exceeds ${limit} bytes`, options)
+    this.limit = limit
+  }
+}
+
+/** The body was already read (or is being read). */
+export class BodyUsedError extends SonicError {
+  static override readonly code = 'SONIC_BODY_USED'
+  constructor(message = 'Body has already been consumed', options?: SonicErrorOptions) {
+    super(message, options)
+  }
+}
+
+/** The request was aborted through its AbortSignal. `cause` is the signal's reason. */
+export class AbortError extends SonicError {
+  static override readonly code = 'SONIC_ABORTED'
+  constructor(message = 'The operation was aborted', options?: SonicErrorOptions) {
+    super(message, options)
+    this.name = 'AbortError'
+  }
+}
+
+/** The client (or pool) was closed; no new requests are accepted. */
+export class ClientClosedError extends SonicError {
+  static override readonly code = 'SONIC_CLIENT_CLOSED'
+  constructor(message = 'The client is closed', options?: SonicErrorOptions) {
+    super(message, options)
+  }
+}
+
+/** A host name could not be resolved. `hostname` is the name asked for. */
+export class DnsError extends SonicError {
+  static override readonly code = 'SONIC_DNS_ERROR'
+  readonly hostname: string
+  constructor(hostname: string, message?: string, options?: SonicErrorOptions) {
+    super(message ?? `Could not resolve ${hostname}`, options)
+    this.hostname = hostname
+  }
+}
+
+/** An HTTP/2 session or stream failed; `http2Code` is the RST_STREAM/GOAWAY code when known. */
+export class Http2Error extends SonicError {
+  static override readonly code = 'SONIC_HTTP2_ERROR'
+  readonly http2Code: number | undefined
+  constructor(message: string, http2Code?: number, options?: SonicErrorOptions) {
+    super(message, options)
+    this.http2Code = http2Code
+  }
+}

@@ -1,0 +1,38 @@
+export { SonicError, isSonicError } from './sonic-error.js'
+export type { SonicErrorOptions } from './sonic-error.js'
+export {
+  ConnectError,
+  ConnectTimeoutError,
+  ReadTimeoutError,
+  RequestTimeoutError,
+  PoolAcquireTimeoutError,
+  HttpParserError,
+  ConnectionClosedError,
+  MaxRedirectsError,
+  InvalidArgumentError,
+  ProxyError,
+  FingerprintMismatchError,
+  ResponseTooLargeError,
+  BodyUsedError,
+  AbortError,
+  ClientClosedError,
+  DnsError,
+  Http2Error,
+} from './errors.js'
+export { HttpHeaders } from './http-headers.js'
+export type { HeadersInit } from './http-headers.js'
+export { Timeouts } from './timeouts.js'
+export type { TimeoutsInit } from './timeouts.js'
+export { PoolConfig } from './pool-config.js'
+export type { PoolConfigInit } from './pool-config.js'
+export { isToken, isSafeFieldValue, assertHeaderName, assertHeaderValue, assertMethod, assertPath } from './validate.js'
+export { isStreamBody } from './body.js'
+export type { Progress, StreamBody, RequestBody, BodyReader } from './body.js'
+export type {
+  PoolableConnection,
+  ConnectionFactory,
+  ProgressCallback,
+  HttpRequest,
+  HttpResponseHead,
+  HttpConnection,
+} from './connection.js'

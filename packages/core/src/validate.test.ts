@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { assertMethod, assertPath, isSafeFieldValue, isToken } from './validate.js'
+import { InvalidArgumentError } from './errors.js'
+
+describe('validation', () => {
+  it('tokens', () => {
+    expect(isToken('GET')).toBe(true)
+    expect(isToken("x-!#$%&'*+-.^_`|~09")).toBe(true)
+    expect(isToken('')).toBe(false)
+    expect(isToken('a b')).toBe(false)
+    expect(isToken('a:b')).toBe(false)
+    expect(isToken('é')).toBe(false)
+  })
+
+  it('field values', () => {
+    expect(isSafeFieldValue('text/html; charset=utf-8')).toBe(true)
+    expect(isSafeFieldValue('\t tab ok')).toBe(true)
+    expect(isSafeFieldValue('a\rb')).toBe(false)
+    expect(isSafeFieldValue('a\0b')).toBe(false)
+    expect(isSafeFieldValue('snowman ☃')).toBe(false)
+  })
+
+  it('methods and paths', () => {
+    expect(() => assertMethod('GET\r\n')).toThrow(InvalidArgumentError)
+    expect(() => assertMethod('PATCH')).not.toThrow()
+    expect(() => assertPath('/a b')).toThrow(InvalidArgumentError)
+    expect(() => assertPath('/a\nb')).toThrow(InvalidArgumentError)
+    expect(() => assertPath('/a?b=c%20d')).not.toThrow()
+  })
+})

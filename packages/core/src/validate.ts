@@ -1,0 +1,60 @@
+// Validation of what goes on the wire: header names are RFC 9110 tokens; values, methods and
+// paths must not carry CR, LF or NUL (request splitting). Used by HttpHeaders and by http1/http2
+// before a byte is written.
+import { InvalidArgumentError } from './errors.js'
+
+/** tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
+const TOKEN = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  TOKEN[c] =
+    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c))
+      ? 1
+      : 0
+}
+
+/** True when `s` is a non-empty RFC 9110 token (valid header name or method). */
+export function isToken(s: string): boolean {
+  const n = s.length
+  if (n === 0) return false
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 127 || TOKEN[c] === 0) return false
+  }
+  return true
+}
+
+/** True when `s` holds no CR, LF or NUL (and no character above U+00FF, which cannot be sent as latin1). */
+export function isSafeFieldValue(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === 0x0d || c === 0x0a || c === 0x00 || c > 0xff) return false
+  }
+  return true
+}
+
+/** Throws InvalidArgumentError unless `name` is a valid header name. */
+export function assertHeaderName(name: string): void {
+  if (!isToken(name)) throw new InvalidArgumentError(`Invalid header name: ${JSON.stringify(name)}`)
+}
+
+/** Throws InvalidArgumentError when `value` contains CR, LF, NUL or characters outside latin1. */
+export function assertHeaderValue(name: string, value: string): void {
+  if (!isSafeFieldValue(value)) {
+    throw new InvalidArgumentError(`Invalid value for header ${JSON.stringify(name)}: CR, LF, NUL or non-latin1 character`)
+  }
+}
+
+/** Throws InvalidArgumentError unless `method` is a token. */
+export function assertMethod(method: string): void {
+  if (!isToken(method)) throw new InvalidArgumentError(`Invalid HTTP method: ${JSON.stringify(method)}`)
+}
+
+/** Throws InvalidArgumentError when a request target contains whitespace, CR, LF or NUL. */
+export function assertPath(path: string): void {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i)
+    if (c <= 0x20 || c === 0x7f || c > 0xff) {
+      throw new InvalidArgumentError(`Invalid request path: ${JSON.stringify(path)}`)
+    }
+  }
+}

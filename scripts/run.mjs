@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// One entry for the README's commands on a machine that has only Node and npm:
+//   node scripts/run.mjs <build|test|typecheck|bench> [-- args for the task]
+// It installs the pinned pnpm into .tools/ (once), installs the workspace from the lockfile,
+// then runs the turbo task. For `test` it sums every package's vitest JSON report and prints one
+// closing line "tests: N passed, N failed".
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { delimiter, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const pnpmVersion = pkg.packageManager.split('@')[1]
+const tools = join(root, '.tools')
+const toolsBin = join(tools, 'node_modules', '.bin')
+
+const env = {
+  ...process.env,
+  PATH: `${toolsBin}${delimiter}${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH}`,
+  TURBO_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit', ...opts })
+  if (r.error) throw r.error
+  return r.status ?? 1
+}
+
+function pnpmInstalled() {
+  const p = join(tools, 'node_modules', 'pnpm', 'package.json')
+  return existsSync(p) && JSON.parse(readFileSync(p, 'utf8')).version === pnpmVersion
+}
+
+function ensurePnpm() {
+  if (pnpmInstalled()) return
+  console.log(`[sonic] installing pnpm ${pnpmVersion} into .tools/`)
+  const status = run('npm', [
+    'install', '--prefix', tools, '--no-save', '--no-package-lock', '--no-audit', '--no-fund',
+    '--loglevel=error', `pnpm@${pnpmVersion}`,
+  ])
+  if (status !== 0) process.exit(status)
+}
+
+function collectTestReports() {
+  let passed = 0, failed = 0, skipped = 0, files = 0
+  for (const group of ['packages', 'apps']) {
+    const dir = join(root, group)
+    if (!existsSync(dir)) continue
+    for (const name of readdirSync(dir)) {
+      const report = join(dir, name, 'test-results', 'vitest.json')
+      if (!existsSync(report)) continue
+      const r = JSON.parse(readFileSync(report, 'utf8'))
+      passed += r.numPassedTests
+      failed += r.numFailedTests
+      skipped += r.numPendingTests + (r.numTodoTests ?? 0)
+      files++
+    }
+  }
+  return { passed, failed, skipped, files }
+}
+
+function clearTestReports() {
+  for (const group of ['packages', 'apps']) {
+    const dir = join(root, group)
+    if (!existsSync(dir)) continue
+    for (const name of readdirSync(dir)) rmSync(join(dir, name, 'test-results'), { recursive: true, force: true })
+  }
+}
+
+const [task = 'test', ...rest] = process.argv.slice(2)
+ensurePnpm()
+const installArgs = ['install', '--prefer-offline']
+if (existsSync(join(root, 'pnpm-lock.yaml'))) installArgs.push('--frozen-lockfile')
+let status = run('pnpm', installArgs)
+if (status !== 0) process.exit(status)
+
+if (task === 'test') clearTestReports()
+const turboArgs = ['exec', 'turbo', 'run', task, '--output-logs=new-only']
+if (process.env.CI) turboArgs.push('--concurrency=1')
+if (rest.length) turboArgs.push('--', ...rest.filter((a) => a !== '--'))
+status = run('pnpm', turboArgs)
+
+if (task === 'test') {
+  const { passed, failed, skipped, files } = collectTestReports()
+  console.log(`\n[sonic] ${files} package test reports`)
+  console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+  if (failed > 0 && status === 0) status = 1
+  if (passed === 0 && status === 0) {
+    console.error('[sonic] no test ran')
+    status = 1
+  }
+}
+process.exit(status)
