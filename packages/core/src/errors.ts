@@ -48,9 +48,17 @@ export class HttpParserError extends SonicError {
   }
 }
 
-/** The peer closed the connection before the response was complete. */
+/**
+ * The peer closed the connection before the response was complete. `beforeResponse` is true
+ * when not a byte of the response had arrived (the case a client may retry for idempotent requests).
+ */
 export class ConnectionClosedError extends SonicError {
   static override readonly code = 'SONIC_CONNECTION_CLOSED'
+  readonly beforeResponse: boolean
+  constructor(message = 'The connection was closed before the response was complete', options?: SonicErrorOptions & { beforeResponse?: boolean }) {
+    super(message, options)
+    this.beforeResponse = options?.beforeResponse ?? false
+  }
 }
 
 /** More redirects than `maxRedirects`. `history` holds the responses seen (if the client kept them). */
