@@ -1,0 +1,8 @@
+export type { ResolvedAddress, Resolver, AddressFamily, AddressOrder } from './resolver.js'
+export { SystemResolver } from './system-resolver.js'
+export type { SystemResolverOptions } from './system-resolver.js'
+export { CaresResolver } from './cares-resolver.js'
+export type { CaresResolverOptions } from './cares-resolver.js'
+export { CachingResolver } from './caching-resolver.js'
+export type { CachingResolverOptions } from './caching-resolver.js'
+export { createLookup } from './create-lookup.js'
