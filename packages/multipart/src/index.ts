@@ -1,0 +1,6 @@
+export { MultipartForm } from './multipart-form.js'
+export type { MultipartFormOptions, PartOptions, FieldValue, MultipartHeaders } from './multipart-form.js'
+export { MultipartFile } from './multipart-file.js'
+export type { MultipartFileOptions, MultipartFileSource } from './multipart-file.js'
+export { urlEncode } from './url-encode.js'
+export type { UrlEncodeInput, UrlEncodeValue } from './url-encode.js'
