@@ -1,0 +1,452 @@
+// ResponseParser: llhttp (WASM) driven with zero-copy glue. The hot path, top to bottom:
+//   execute(chunk) copies the chunk into the runtime's one input buffer and calls llhttp_execute;
+//   llhttp calls back wasm_on_* with (parser pointer, address, length); the callbacks turn the
+//   address back into an offset in the caller's chunk (address - input address) and either record
+//   it (status, header names/values: HeadRecord) or hand out chunk.subarray() (body).
+// No strings are made and nothing is copied out of WASM memory unless someone asks for a header.
+import { HttpParserError, InvalidArgumentError, ResponseTooLargeError } from '@sonic/core'
+import {
+  F_CHUNKED,
+  F_CONNECTION_CLOSE,
+  F_CONNECTION_KEEP_ALIVE,
+  F_CONTENT_LENGTH,
+  HPE_OK,
+  HPE_PAUSED,
+  HPE_PAUSED_UPGRADE,
+  OFFSET_CONTENT_LENGTH,
+  OFFSET_FLAGS,
+  OFFSET_HTTP_MAJOR,
+  OFFSET_HTTP_MINOR,
+  PAUSE,
+  SKIP_BODY,
+  TYPE_RESPONSE,
+} from './constants.js'
+import { HeadRecord } from './head-record.js'
+import { HeadSize } from './head-size.js'
+import { llhttpWasmBytes } from './llhttp-binary.js'
+import { getRuntime, type LlhttpCallbacks, type LlhttpRuntime } from './llhttp-runtime.js'
+
+/** Options of {@link ResponseParser}. */
+export interface ResponseParserOptions {
+  /**
+   * Largest response head accepted, in bytes: the status line, the header lines and the blank
+   * line, counted as they arrive (across chunks). Larger heads throw ResponseTooLargeError. The
+   * same budget applies to the trailers of a chunked body.
+   * @default 65536
+   */
+  maxHeaderSize?: number
+}
+
+const DEFAULT_MAX_HEADER_SIZE = 64 * 1024
+const EMPTY = new Uint8Array(0)
+
+/** Message phases. */
+const IDLE = 0
+const HEAD = 1
+const BODY = 2
+
+/** WASM parser pointer → parser, for callbacks (the one running execute() is also kept in `active`). */
+const parsers = new Map<number, ResponseParser>()
+let active: ResponseParser | null = null
+let activePtr = 0
+let callbacks: LlhttpCallbacks | undefined
+
+/**
+ * An HTTP/1.x response parser: llhttp 9 compiled to WASM, with strict parsing (no lenient flags).
+ * One WASM instance serves every parser of the process. Body bytes are delivered as views into the
+ * chunks given to `execute()`; header strings are decoded only when asked for.
+ *
+ * Handlers are plain properties, assigned once. The head (`statusCode`, `headersFlat()`, …) is
+ * valid from `onHeaders` until the next message begins. Header strings are read lazily from the
+ * chunk in which the head completed: do not modify that chunk before reading them.
+ *
+ * @example
+ * ```ts
+ * const parser = new ResponseParser()
+ * parser.onHeaders = (p) => console.log(p.statusCode, p.headersFlat())
+ * parser.onBody = (chunk) => void process.stdout.write(chunk)
+ * parser.onComplete = (p) => console.log('done, keep-alive:', p.keepAlive)
+ * socket.on('data', (chunk) => parser.execute(chunk))
+ * socket.on('end', () => parser.finish())
+ * ```
+ */
+export class ResponseParser {
+  /** Called when a head is complete (also for 1xx). Return SKIP_BODY when the response has no body (HEAD). */
+  onHeaders: ((parser: ResponseParser) => number | void) | null = null
+  /** Called with each piece of body, a view into the chunk given to execute(). Return PAUSE to pause. */
+  onBody: ((chunk: Uint8Array) => number | void) | null = null
+  /** Called when a message is complete. Return PAUSE to pause before the bytes that follow it. */
+  onComplete: ((parser: ResponseParser) => number | void) | null = null
+
+  readonly #rt: LlhttpRuntime
+  readonly #size: HeadSize
+  readonly #head = new HeadRecord()
+  #ptr: number
+  #executing = false
+  #destroyAfter = false
+  /** The chunk being executed, a plain Uint8Array over it (body views), its address in WASM memory. */
+  #chunk: Uint8Array = EMPTY
+  #view: Uint8Array = EMPTY
+  #base = 0
+  #phase = IDLE
+  #paused = false
+  #upgraded = false
+  /** The error execute()/finish() threw; thrown again until reset(). */
+  #failure: unknown = null
+  /** An error raised inside a callback (limit or handler exception), thrown once llhttp returns. */
+  #pending: unknown = null
+  // The current message's head.
+  #statusCode = 0
+  #statusText: string | null = null
+  #versionMajor = 0
+  #versionMinor = 0
+  #keepAlive = false
+  #upgrade = false
+  #chunked = false
+  #contentLength: number | null = null
+
+  static {
+    const of = (ptr: number): ResponseParser => (ptr === activePtr ? active! : parsers.get(ptr)!)
+    callbacks = {
+      wasm_on_message_begin: (p) => of(p).#messageBegin(),
+      wasm_on_url: () => 0,
+      wasm_on_status: (p, at, length) => of(p).#status(at, length),
+      wasm_on_header_field: (p, at, length) => of(p).#field(at, length),
+      wasm_on_header_value: (p, at, length) => of(p).#value(at, length),
+      wasm_on_headers_complete: (p, status, upgrade, keepAlive) => of(p).#headersComplete(status, upgrade, keepAlive),
+      wasm_on_body: (p, at, length) => of(p).#body(at, length),
+      wasm_on_message_complete: (p) => of(p).#messageComplete(),
+    }
+  }
+
+  constructor(options?: ResponseParserOptions) {
+    const max = options?.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE
+    if (!Number.isSafeInteger(max) || max <= 0) {
+      throw new InvalidArgumentError(`maxHeaderSize must be a positive integer, got ${String(max)}`)
+    }
+    this.#size = new HeadSize(max)
+    this.#rt = getRuntime(llhttpWasmBytes, callbacks!)
+    this.#ptr = this.#rt.allocParser(TYPE_RESPONSE)
+    parsers.set(this.#ptr, this)
+  }
+
+  /**
+   * Feeds bytes. Returns the number consumed: `chunk.length`, or less when a handler returned
+   * PAUSE (call `resume()`, then `execute(chunk.subarray(consumed))`) or when the response
+   * switched protocols (`upgrade`: the rest belongs to the new protocol). Returns 0 while paused.
+   * Throws HttpParserError (malformed response) or ResponseTooLargeError (head over the limit);
+   * the parser then stays failed until `reset()`.
+   */
+  execute(chunk: Uint8Array): number {
+    this.#usable()
+    if (this.#paused || this.#upgraded) return 0
+    return this.#run(chunk)
+  }
+
+  /**
+   * End of input (the peer closed). Completes a read-until-close body (calling `onComplete`).
+   * Returns true when the EOF was clean: no message in progress, or one completed by it (also
+   * after an upgrade). Throws HttpParserError (HPE_INVALID_EOF_STATE) when a message is
+   * incomplete. Returns false when the parser had already failed (that error was thrown before).
+   */
+  finish(): boolean {
+    if (this.#failure !== null) return false
+    this.#usable()
+    if (this.#upgraded) return true
+    const rt = this.#rt
+    if (this.#paused) this.resume()
+    const outerActive = active
+    const outerPtr = activePtr
+    active = this
+    activePtr = this.#ptr
+    this.#executing = true
+    let code: number
+    try {
+      code = rt.exports.llhttp_finish(this.#ptr)
+    } finally {
+      active = outerActive
+      activePtr = outerPtr
+      this.#executing = false
+    }
+    if (code !== HPE_OK && code !== HPE_PAUSED) this.#fail(code)
+    if (this.#destroyAfter) this.destroy()
+    return true
+  }
+
+  /**
+   * Continues after a handler returned PAUSE, then feed the unconsumed bytes again. Steps that
+   * need no more input run at once: a message whose last body piece was paused on completes
+   * here (onComplete is called from resume()).
+   */
+  resume(): void {
+    if (!this.#paused || this.#ptr === 0) return
+    this.#rt.exports.llhttp_resume(this.#ptr)
+    this.#paused = false
+    if (!this.#executing && this.#failure === null) this.#run(EMPTY)
+  }
+
+  /** Ready for a new response on the same connection, whatever state the parser was in. */
+  reset(): void {
+    if (this.#ptr === 0) throw new InvalidArgumentError('ResponseParser is destroyed')
+    if (this.#executing) throw new InvalidArgumentError('ResponseParser.reset() called from one of its own handlers')
+    this.#rt.exports.llhttp_reset(this.#ptr)
+    this.#clearState()
+  }
+
+  /** Frees the parser state inside WASM (kept on a free list for the next parser). Idempotent. */
+  destroy(): void {
+    if (this.#ptr === 0) return
+    if (this.#executing) {
+      this.#destroyAfter = true
+      return
+    }
+    parsers.delete(this.#ptr)
+    this.#rt.freeParser(this.#ptr)
+    this.#ptr = 0
+    this.#clearState()
+  }
+
+  /** True when a response is partially parsed (head or body bytes seen, not complete). */
+  get inMessage(): boolean {
+    return this.#phase !== IDLE
+  }
+
+  /** Status code of the current response (0 before the first head). */
+  get statusCode(): number {
+    return this.#statusCode
+  }
+
+  /** Reason phrase, decoded as latin1 on first access. */
+  get statusText(): string {
+    return (this.#statusText ??= this.#head.statusText())
+  }
+
+  get versionMajor(): number {
+    return this.#versionMajor
+  }
+
+  get versionMinor(): number {
+    return this.#versionMinor
+  }
+
+  /** Whether the connection may be reused after this response (llhttp_should_keep_alive). */
+  get keepAlive(): boolean {
+    return this.#keepAlive
+  }
+
+  /** The response switches protocols (101 with Upgrade); parsing stops after its head. */
+  get upgrade(): boolean {
+    return this.#upgrade
+  }
+
+  /** `Transfer-Encoding: chunked`. */
+  get chunked(): boolean {
+    return this.#chunked
+  }
+
+  /** The Content-Length header's value, or null without one. */
+  get contentLength(): number | null {
+    return this.#contentLength
+  }
+
+  get headerCount(): number {
+    return this.#head.headerCount
+  }
+
+  /** Header names and values, latin1, in received order: [name, value, name, value, …] (a fresh array). */
+  headersFlat(): string[] {
+    return this.#head.flat()
+  }
+
+  /** Value of the first header named `lowerName` (case-insensitive), or null; decodes only that value. */
+  header(lowerName: string): string | null {
+    return this.#head.find(lowerName)
+  }
+
+  // ---- llhttp callbacks (return 0 to go on, HPE_PAUSED to pause, -1 to stop with #pending) ----
+
+  #messageBegin(): number {
+    this.#phase = HEAD
+    this.#head.clear()
+    this.#statusCode = 0
+    this.#statusText = null
+    this.#contentLength = null
+    this.#size.begin()
+    return 0
+  }
+
+  #status(at: number, length: number): number {
+    const start = at - this.#base
+    this.#head.status(this.#chunk, start, start + length)
+    return this.#grewHead(start + length)
+  }
+
+  #field(at: number, length: number): number {
+    const start = at - this.#base
+    if (this.#phase !== HEAD) return this.#trailer(start, length)
+    this.#head.field(this.#chunk, start, start + length)
+    return this.#grewHead(start + length)
+  }
+
+  #value(at: number, length: number): number {
+    const start = at - this.#base
+    if (this.#phase !== HEAD) return this.#trailer(start, length)
+    this.#head.value(this.#chunk, start, start + length)
+    return this.#grewHead(start + length)
+  }
+
+  #grewHead(end: number): number {
+    return this.#size.span(end) ? 0 : this.#tooLarge()
+  }
+
+  /** Trailer fields are not recorded, only counted against the limit. */
+  #trailer(start: number, length: number): number {
+    return this.#size.trailer(start + length, length) ? 0 : this.#tooLarge()
+  }
+
+  #tooLarge(): number {
+    this.#pending = new ResponseTooLargeError(this.#size.limit)
+    return -1
+  }
+
+  #headersComplete(statusCode: number, upgrade: number, keepAlive: number): number {
+    if (!this.#size.complete()) return this.#tooLarge()
+    this.#phase = BODY
+    const u8 = this.#rt.memory()
+    const p = this.#ptr
+    const flags = u8[p + OFFSET_FLAGS]! | (u8[p + OFFSET_FLAGS + 1]! << 8)
+    this.#statusCode = statusCode
+    this.#versionMajor = u8[p + OFFSET_HTTP_MAJOR]!
+    this.#versionMinor = u8[p + OFFSET_HTTP_MINOR]!
+    this.#upgrade = upgrade === 1
+    this.#keepAlive = keepAlive === 1
+    this.#chunked = (flags & F_CHUNKED) !== 0
+    if ((flags & F_CONTENT_LENGTH) !== 0) {
+      const o = p + OFFSET_CONTENT_LENGTH
+      const low = (u8[o]! | (u8[o + 1]! << 8) | (u8[o + 2]! << 16) | (u8[o + 3]! << 24)) >>> 0
+      const high = (u8[o + 4]! | (u8[o + 5]! << 8) | (u8[o + 6]! << 16) | (u8[o + 7]! << 24)) >>> 0
+      this.#contentLength = high === 0 ? low : high * 0x1_0000_0000 + low
+    }
+    const handler = this.onHeaders
+    if (handler === null) return 0
+    try {
+      if (handler(this) !== SKIP_BODY) return 0
+    } catch (error) {
+      this.#pending = error
+      return -1
+    }
+    // No body: nothing to read until EOF, so llhttp_should_keep_alive reduces to the version and
+    // Connection rules (llhttp sets F_SKIPBODY only after this returns).
+    const http11 = this.#versionMajor > 0 && this.#versionMinor > 0
+    this.#keepAlive = http11 ? (flags & F_CONNECTION_CLOSE) === 0 : (flags & F_CONNECTION_KEEP_ALIVE) !== 0
+    return SKIP_BODY
+  }
+
+  #body(at: number, length: number): number {
+    const start = at - this.#base
+    this.#size.body(start + length)
+    const handler = this.onBody
+    if (length === 0 || handler === null) return 0
+    try {
+      return handler(this.#view.subarray(start, start + length)) === PAUSE ? HPE_PAUSED : 0
+    } catch (error) {
+      this.#pending = error
+      return -1
+    }
+  }
+
+  #messageComplete(): number {
+    // keepAlive stays as decided at headers complete (SKIP_BODY included): llhttp's answer
+    // depends only on the head.
+    this.#phase = IDLE
+    const handler = this.onComplete
+    if (handler === null) return 0
+    try {
+      return handler(this) === PAUSE ? HPE_PAUSED : 0
+    } catch (error) {
+      this.#pending = error
+      return -1
+    }
+  }
+
+  // ---- internals ----
+
+  /** llhttp_execute over `chunk` (may be empty: that runs steps pending after a resume()). */
+  #run(chunk: Uint8Array): number {
+    const length = chunk.length
+    const rt = this.#rt
+    const base = rt.acquireInput(chunk)
+    const outerActive = active
+    const outerPtr = activePtr
+    active = this
+    activePtr = this.#ptr
+    this.#executing = true
+    this.#chunk = chunk
+    // Body views are cut from a plain Uint8Array: much cheaper than Buffer#subarray (FastBuffer).
+    this.#view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, length)
+    this.#base = base
+    this.#size.chunk()
+    let code: number
+    try {
+      code = rt.exports.llhttp_execute(this.#ptr, base, length)
+    } finally {
+      active = outerActive
+      activePtr = outerPtr
+      this.#executing = false
+      this.#chunk = EMPTY
+      this.#view = EMPTY
+      rt.release(base)
+    }
+    let consumed = length
+    if (code !== HPE_OK) {
+      if (code === HPE_PAUSED) this.#paused = true
+      else if (code === HPE_PAUSED_UPGRADE) this.#upgraded = true
+      else this.#fail(code)
+      consumed = rt.exports.llhttp_get_error_pos(this.#ptr) - base
+    }
+    if (this.#phase === HEAD) {
+      if (!this.#size.pending(consumed)) this.#fail(-1, new ResponseTooLargeError(this.#size.limit))
+      this.#head.detach()
+    }
+    if (this.#destroyAfter) this.destroy()
+    return consumed
+  }
+
+  #usable(): void {
+    if (this.#failure !== null) throw this.#failure
+    if (this.#ptr === 0) throw new InvalidArgumentError('ResponseParser is destroyed')
+    if (this.#executing) throw new InvalidArgumentError('ResponseParser.execute() called from one of its own handlers')
+  }
+
+  /** Records and throws the error for llhttp's `code` (or the one a callback left in #pending). */
+  #fail(code: number, error?: unknown): never {
+    let failure = error ?? this.#pending
+    this.#pending = null
+    if (failure === null || failure === undefined) {
+      const rt = this.#rt
+      failure = new HttpParserError(rt.cString(rt.exports.llhttp_get_error_reason(this.#ptr)), rt.errnoName(code))
+    }
+    this.#failure = failure
+    throw failure
+  }
+
+  #clearState(): void {
+    this.#head.clear()
+    this.#chunk = EMPTY
+    this.#phase = IDLE
+    this.#paused = false
+    this.#upgraded = false
+    this.#failure = null
+    this.#pending = null
+    this.#destroyAfter = false
+    this.#size.reset()
+    this.#statusCode = 0
+    this.#statusText = null
+    this.#versionMajor = 0
+    this.#versionMinor = 0
+    this.#keepAlive = false
+    this.#upgrade = false
+    this.#chunked = false
+    this.#contentLength = null
+  }
+}
