@@ -1,0 +1,110 @@
+// The reader on its own, with a recording stand-in for the connection side.
+import { BodyUsedError } from '@sonic/core'
+import { describe, expect, test } from 'vitest'
+import { HIGH_WATER_MARK, Http1BodyReader, type BodySource } from './body-reader.js'
+
+function setup(length: number | null = null) {
+  const calls = { resume: 0, discard: 0 }
+  const source: BodySource = {
+    resume: () => void calls.resume++,
+    discard: () => {
+      calls.discard++
+      return Promise.resolve()
+    },
+  }
+  return { reader: new Http1BodyReader(source, length), calls }
+}
+
+describe('Http1BodyReader', () => {
+  test('queued chunks are read in order, then null at the end', async () => {
+    const { reader } = setup(6)
+    expect(reader.length).toBe(6)
+    const a = new Uint8Array([1, 2, 3])
+    reader.push(a)
+    reader.push(new Uint8Array([4, 5, 6]))
+    reader.end()
+    expect(await reader.read()).toBe(a)
+    expect(await reader.read()).toEqual(new Uint8Array([4, 5, 6]))
+    expect(await reader.read()).toBeNull()
+    expect(reader.done).toBe(true)
+  })
+
+  test('a pending read gets the next chunk directly', async () => {
+    const { reader } = setup()
+    const pending = reader.read()
+    const chunk = new Uint8Array([9])
+    reader.push(chunk)
+    expect(await pending).toBe(chunk)
+    expect(reader.bufferedBytes).toBe(0)
+  })
+
+  test('push reports a full queue past HIGH_WATER_MARK; reading below half resumes the source once', async () => {
+    const { reader, calls } = setup()
+    const piece = new Uint8Array(64 * 1024)
+    let accepted = 0
+    while (reader.push(piece)) accepted++
+    expect(accepted * piece.length).toBeLessThan(HIGH_WATER_MARK)
+    expect(reader.bufferedBytes).toBeGreaterThanOrEqual(HIGH_WATER_MARK)
+    while (reader.bufferedBytes > HIGH_WATER_MARK / 2) await reader.read()
+    expect(calls.resume).toBe(1)
+    await reader.read()
+    expect(calls.resume).toBe(1)
+  })
+
+  test('readAll: no copy for one chunk, one concatenation for several, empty for none', async () => {
+    const one = setup()
+    const only = new Uint8Array([1, 2])
+    one.reader.push(only)
+    one.reader.end()
+    expect(await one.reader.readAll()).toBe(only)
+
+    const many = setup()
+    const all = many.reader.readAll()
+    for (let i = 0; i < 5; i++) expect(many.reader.push(new Uint8Array(100_000).fill(i))).toBe(true) // no backpressure while collecting
+    many.reader.end()
+    const bytes = await all
+    expect(bytes.byteLength).toBe(500_000)
+    expect(bytes[0]).toBe(0)
+    expect(bytes[499_999]).toBe(4)
+
+    const none = setup()
+    none.reader.end()
+    expect((await none.reader.readAll()).byteLength).toBe(0)
+  })
+
+  test('failure rejects the pending read, later reads and readAll', async () => {
+    const { reader } = setup()
+    const pending = reader.read()
+    const err = new Error('boom')
+    reader.fail(err)
+    await expect(pending).rejects.toBe(err)
+    await expect(reader.read()).rejects.toBe(err)
+    await expect(reader.readAll()).rejects.toBe(err)
+  })
+
+  test('two reads at once → BodyUsedError', async () => {
+    const { reader } = setup()
+    const first = reader.read()
+    await expect(reader.read()).rejects.toBeInstanceOf(BodyUsedError)
+    await expect(reader.readAll()).rejects.toBeInstanceOf(BodyUsedError)
+    reader.end()
+    expect(await first).toBeNull()
+  })
+
+  test('cancel drops the queue and asks the source to discard once; after the end it does not', async () => {
+    const { reader, calls } = setup()
+    reader.push(new Uint8Array(10))
+    const pending = Promise.all([reader.cancel(), reader.cancel()])
+    await pending
+    expect(calls.discard).toBe(1)
+    expect(reader.bufferedBytes).toBe(0)
+    expect(await reader.read()).toBeNull()
+    reader.push(new Uint8Array(1))
+    expect(await reader.read()).toBeNull()
+
+    const ended = setup()
+    ended.reader.end()
+    await ended.reader.cancel()
+    expect(ended.calls.discard).toBe(0)
+  })
+})
