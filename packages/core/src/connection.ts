@@ -43,6 +43,11 @@ export interface HttpRequest {
   readonly expectContinue?: boolean
   /** Called as body bytes are written. */
   readonly onUploadProgress?: ProgressCallback | null
+  /**
+   * The caller already validated the method, path and every header (as @sonic/client does once at
+   * its public edge); the protocol layer then does not check them again.
+   */
+  readonly validated?: boolean
 }
 
 /** The head of a response plus a reader for its body. */

@@ -100,3 +100,26 @@ describe('HttpHeaders', () => {
     expect(h.get('a')).toBe('1')
   })
 })
+
+describe('HttpHeaders lookups on small and large sets agree', () => {
+  it('scan and index give the same answers', () => {
+    const pairs: [string, string][] = [
+      ['Content-Type', 'text/plain'],
+      ['X-A', '1'],
+      ['x-a', '2'],
+      ['Set-Cookie', 'a=1, b'],
+      ['set-cookie', 'c=2'],
+    ]
+    const small = new HttpHeaders(pairs)
+    const many: [string, string][] = [...pairs]
+    for (let i = 0; i < 30; i++) many.push([`x-filler-${i}`, String(i)])
+    const large = new HttpHeaders(many)
+    for (const h of [small, large]) {
+      expect(h.get('content-type')).toBe('text/plain')
+      expect(h.get('X-A')).toBe('1, 2')
+      expect(h.get('set-cookie')).toBe('a=1, b')
+      expect(h.get('SET-COOKIE')).toBe('a=1, b')
+      expect(h.get('nope')).toBeNull()
+    }
+  })
+})

@@ -11,6 +11,8 @@ export type HeadersInit =
   | Iterable<readonly [string, string]>
 
 const SET_COOKIE = 'set-cookie'
+/** Up to this many flat entries (name + value), get() scans instead of indexing. */
+const SCAN_LIMIT = 24
 
 export class HttpHeaders implements Iterable<[string, string]> {
   /** Flat [name, value, …] in insertion order, names as given. */
@@ -103,6 +105,8 @@ export class HttpHeaders implements Iterable<[string, string]> {
    * use getAll('set-cookie') or getSetCookie() for all. Null when absent.
    */
   get(name: string): string | null {
+    // Small header sets (most responses) are scanned without building the index.
+    if (this.#index === null && this.flat.length <= SCAN_LIMIT) return this.#scan(name)
     const idx = this.#getIndex().get(name.toLowerCase())
     if (idx === undefined) return null
     const flat = this.#flat
@@ -110,6 +114,26 @@ export class HttpHeaders implements Iterable<[string, string]> {
     if (name.length === 10 && name.toLowerCase() === SET_COOKIE) return flat[idx[0]! + 1]!
     let out = flat[idx[0]! + 1]!
     for (let i = 1; i < idx.length; i++) out += ', ' + flat[idx[i]! + 1]!
+    return out
+  }
+
+  #scan(name: string): string | null {
+    const flat = this.#flat
+    const len = name.length
+    let lower: string | null = null
+    let out: string | null = null
+    for (let i = 0; i < flat.length; i += 2) {
+      const n = flat[i]!
+      if (n.length !== len) continue
+      if (n !== name) {
+        if (lower === null) lower = name.toLowerCase()
+        if (n.toLowerCase() !== lower) continue
+      }
+      const v = flat[i + 1]!
+      if (out === null) out = v
+      else if (len === 10 && (lower ?? name.toLowerCase()) === SET_COOKIE) return out
+      else out += ', ' + v
+    }
     return out
   }
 

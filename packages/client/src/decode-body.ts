@@ -1,0 +1,90 @@
+// Content-Encoding decoding with node:zlib: one-shot for bytes()/text()/json(), streaming for
+// readChunks()/body. gzip, deflate (zlib-wrapped or raw), br, and zstd where node has it.
+import { Readable, pipeline, type Transform } from 'node:stream'
+import { promisify } from 'node:util'
+import * as zlib from 'node:zlib'
+
+type ZlibWithZstd = typeof zlib & {
+  createZstdDecompress?: () => Transform
+  zstdDecompress?: (buf: Uint8Array, cb: (err: Error | null, out: Buffer) => void) => void
+}
+const z = zlib as ZlibWithZstd
+
+/** Encodings this node can decode, in Accept-Encoding form. */
+export const ACCEPT_ENCODING = typeof z.createZstdDecompress === 'function' ? 'gzip, deflate, br, zstd' : 'gzip, deflate, br'
+
+/** The codings to undo, outermost first; null when there is nothing (known) to decode. */
+export function parseContentEncoding(header: string | null): string[] | null {
+  if (header === null) return null
+  const list = header
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '' && s !== 'identity')
+  if (list.length === 0) return null
+  for (const c of list) if (!isKnown(c)) return null
+  return list.reverse()
+}
+
+function isKnown(coding: string): boolean {
+  return coding === 'gzip' || coding === 'x-gzip' || coding === 'deflate' || coding === 'br' || (coding === 'zstd' && typeof z.createZstdDecompress === 'function')
+}
+
+/** zlib-wrapped deflate starts with a CMF/FLG pair whose 16-bit value is a multiple of 31. */
+function isZlibWrapped(first: Uint8Array): boolean {
+  return first.length >= 2 && (first[0]! & 0x0f) === 8 && ((first[0]! << 8) | first[1]!) % 31 === 0
+}
+
+const gunzip = promisify(zlib.gunzip)
+const inflate = promisify(zlib.inflate)
+const inflateRaw = promisify(zlib.inflateRaw)
+const brotli = promisify(zlib.brotliDecompress)
+const zstd = typeof z.zstdDecompress === 'function' ? promisify(z.zstdDecompress) : null
+
+const LENIENT = { finishFlush: zlib.constants.Z_SYNC_FLUSH }
+
+/** Decodes a whole body. */
+export async function decodeAll(data: Uint8Array, codings: string[]): Promise<Uint8Array> {
+  let out = data
+  for (const c of codings) {
+    if (out.length === 0) return out
+    if (c === 'gzip' || c === 'x-gzip') out = await gunzip(out, LENIENT)
+    else if (c === 'deflate') out = isZlibWrapped(out) ? await inflate(out, LENIENT) : await inflateRaw(out, LENIENT)
+    else if (c === 'br') out = await brotli(out)
+    else if (c === 'zstd' && zstd !== null) out = await zstd(out)
+  }
+  return out
+}
+
+function decoderFor(coding: string, first: Uint8Array): Transform {
+  if (coding === 'gzip' || coding === 'x-gzip') return zlib.createGunzip(LENIENT)
+  if (coding === 'deflate') return isZlibWrapped(first) ? zlib.createInflate(LENIENT) : zlib.createInflateRaw(LENIENT)
+  if (coding === 'br') return zlib.createBrotliDecompress()
+  return z.createZstdDecompress!()
+}
+
+/** Decodes a body as it streams, with backpressure; stopping early destroys the decoders and the source. */
+export async function* decodeStream(source: AsyncIterable<Uint8Array>, codings: string[]): AsyncGenerator<Uint8Array> {
+  let stream: AsyncIterable<Uint8Array> = source
+  for (const coding of codings) stream = decodeOne(stream, coding)
+  yield* stream
+}
+
+async function* decodeOne(source: AsyncIterable<Uint8Array>, coding: string): AsyncGenerator<Uint8Array> {
+  const it = source[Symbol.asyncIterator]()
+  let first = await it.next()
+  while (!first.done && first.value.length === 0) first = await it.next()
+  if (first.done) return
+  const head = first.value
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    yield head
+    for (;;) {
+      const r = await it.next()
+      if (r.done) return
+      yield r.value
+    }
+  }
+  const decoder = decoderFor(coding, head)
+  const input = Readable.from(rest(), { objectMode: false })
+  pipeline(input, decoder, () => {})
+  for await (const chunk of decoder) yield chunk as Uint8Array
+}
