@@ -1,0 +1,45 @@
+// `npm run bench` → node --expose-gc dist/main.js [options]
+import { isSonicError } from '@sonic/core'
+import { USAGE, parseArgs } from './args.js'
+import { runBench } from './bench.js'
+import { BASELINE, PEERS } from './peers/index.js'
+import { defaultResultsDir, writeResults } from './report.js'
+import { renderChart } from './svg-chart.js'
+import { WORKLOADS } from './workloads.js'
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options
+  try {
+    options = parseArgs(argv, { peers: PEERS.map((p) => p.name), workloads: WORKLOADS.map((w) => w.name) })
+  } catch (err) {
+    if (!isSonicError(err)) throw err
+    console.error(err.message)
+    return 2
+  }
+  if (options.help) {
+    console.log(USAGE)
+    console.log('\nclients:')
+    for (const p of PEERS) console.log(`  ${p.name.padEnd(16)} ${p.description}`)
+    console.log('\nworkloads:')
+    for (const w of WORKLOADS) console.log(`  ${w.name.padEnd(16)} ${w.label}`)
+    return 0
+  }
+  // The baseline is always measured: every ratio is relative to it.
+  const wanted = new Set(options.only.length ? [...options.only, BASELINE] : PEERS.map((p) => p.name))
+  const peers = PEERS.filter((p) => wanted.has(p.name))
+  const workloads = options.workloads.length ? WORKLOADS.filter((w) => options.workloads.includes(w.name)) : WORKLOADS
+
+  const report = await runBench({ options, peers, workloads, baseline: BASELINE })
+  const files = await writeResults(options.outDir ?? defaultResultsDir(), report, renderChart(report))
+  console.log(`\nresults: ${files.join(', ')}`)
+  const failed = report.workloads.some((w) => w.clients.some((c) => c.status === 'failed'))
+  return failed ? 1 : 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err)
+    process.exit(1)
+  },
+)

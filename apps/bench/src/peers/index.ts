@@ -1,0 +1,29 @@
+// The peer list, as data. Order = row order in tables and bars in the chart.
+import { axiosPeer } from './axios.js'
+import { globalFetch } from './global-fetch.js'
+import { gotPeer } from './got.js'
+import { nodeFetch } from './node-fetch.js'
+import { nodeHttp } from './node-http.js'
+import type { PeerDefinition } from './peer.js'
+import { sonic } from './sonic.js'
+import { sonicHttp1 } from './sonic-http1.js'
+import { undiciDispatch } from './undici-dispatch.js'
+import { undiciFetch } from './undici-fetch.js'
+import { undiciRequest } from './undici-request.js'
+
+/** The peer every ratio is relative to. */
+export const BASELINE = undiciRequest.name
+
+/** Every peer the bench knows. */
+export const PEERS: readonly PeerDefinition[] = [
+  sonic,
+  sonicHttp1,
+  undiciRequest,
+  undiciDispatch,
+  undiciFetch,
+  globalFetch,
+  nodeHttp,
+  gotPeer,
+  axiosPeer,
+  nodeFetch,
+]
