@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net'
 import { InvalidArgumentError, type ProgressCallback } from '@sonic/core'
 import { SMALL_BODY, joinHead, slices, type PreparedRequest } from './write-request.js'
+import { deferWrite } from './write-batch.js'
 
 /** Without an answer to `Expect: 100-continue`, the body is sent after this many ms (as curl does). */
 export const CONTINUE_TIMEOUT = 1000
@@ -56,8 +57,13 @@ export class RequestWriter {
     const bytes = prep.bytes
     if (prep.stream === null && !prep.chunked && !prep.expectContinue) {
       const n = bytes === null ? 0 : bytes.byteLength
-      if (n === 0) socket.write(prep.head, 'latin1')
-      else if (n <= SMALL_BODY) socket.write(joinHead(prep.head, bytes!))
+      if (n === 0) {
+        deferWrite(socket)
+        socket.write(prep.head, 'latin1')
+      } else if (n <= SMALL_BODY) {
+        deferWrite(socket)
+        socket.write(joinHead(prep.head, bytes!))
+      }
       else if (this.#onProgress === null) {
         socket.cork()
         socket.write(prep.head, 'latin1')
