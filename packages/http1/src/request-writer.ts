@@ -4,7 +4,7 @@
 // One RequestWriter per connection; it reports back through the WriterOwner it was built with.
 import type { Socket } from 'node:net'
 import { InvalidArgumentError, type ProgressCallback } from '@sonic/core'
-import { SMALL_BODY, joinHead, slices, type PreparedRequest } from './write-request.js'
+import { SMALL_BODY, slices, type PreparedRequest } from './write-request.js'
 import { deferWrite } from './write-batch.js'
 
 /** Without an answer to `Expect: 100-continue`, the body is sent after this many ms (as curl does). */
@@ -61,8 +61,10 @@ export class RequestWriter {
         deferWrite(socket)
         socket.write(prep.head, 'latin1')
       } else if (n <= SMALL_BODY) {
+        // Corked: head and body leave in one writev, without copying the body into a new buffer.
         deferWrite(socket)
-        socket.write(joinHead(prep.head, bytes!))
+        socket.write(prep.head, 'latin1')
+        socket.write(bytes!)
       }
       else if (this.#onProgress === null) {
         socket.cork()

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type HttpRequest } from '@sonic/core'
 import { describe, expect, test } from 'vitest'
-import { joinHead, prepareRequest, slices } from './write-request.js'
+import { prepareRequest, slices } from './write-request.js'
 
 const base: HttpRequest = { method: 'GET', path: '/', authority: 'example.com', scheme: 'http', headers: [], body: null, sockRead: null }
 const prep = (init: Partial<HttpRequest>) => prepareRequest({ ...base, ...init })
@@ -89,10 +89,6 @@ describe('prepareRequest', () => {
   })
 })
 
-test('joinHead puts head and body in one buffer', () => {
-  expect(joinHead('H\r\n\r\n', Buffer.from('body')).toString('latin1')).toBe('H\r\n\r\nbody')
-  expect(joinHead('é: 1\r\n', new Uint8Array(0)).toString('latin1')).toBe('é: 1\r\n')
-})
 
 test('slices cuts bytes in pieces of the given size', () => {
   expect([...slices(new Uint8Array(10), 4)].map((s) => s.byteLength)).toEqual([4, 4, 2])

@@ -164,14 +164,6 @@ export function prepareRequest(req: HttpRequest): PreparedRequest {
   return { head, bytes, stream, length, chunked, expectContinue, close, isHead: method === 'HEAD' }
 }
 
-/** Head and (small) body as one buffer, for a single socket write. */
-export function joinHead(head: string, body: Uint8Array): Buffer {
-  const buf = Buffer.allocUnsafe(head.length + body.byteLength)
-  buf.write(head, 0, 'latin1')
-  buf.set(body, head.length)
-  return buf
-}
-
 /** Yields `bytes` in slices (so a large upload reports progress and respects backpressure). */
 export function* slices(bytes: Uint8Array, size = SMALL_BODY): Generator<Uint8Array> {
   for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, Math.min(i + size, bytes.byteLength))

@@ -116,13 +116,21 @@ describe('request bodies', () => {
     })
     cleanups.push(() => srv.close())
     const conn = await open(srv.port)
-    // Count the socket writes (each call still goes to the real socket).
+    // Count what reaches the socket handle: one _write or one _writev (head and body corked
+    // together) per request. Each call still goes to the real socket.
     let writes = 0
-    const write = conn.socket.write
-    conn.socket.write = function (this: typeof conn.socket, ...args: Parameters<typeof write>) {
+    type Raw = { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void }
+    const sock = conn.socket as unknown as Raw
+    const rawWrite = sock._write
+    const rawWritev = sock._writev
+    sock._write = function (this: unknown, ...args: unknown[]) {
       writes++
-      return write.apply(this, args)
-    } as typeof write
+      return rawWrite.apply(this, args)
+    }
+    sock._writev = function (this: unknown, ...args: unknown[]) {
+      writes++
+      return rawWritev.apply(this, args)
+    }
     const body = Buffer.alloc(10_000, 'x')
     const res = await conn.request(makeRequest({ method: 'POST', path: '/up', headers: ['X-A', '1'], body }))
     expect(await text(res.body)).toBe('ok')
