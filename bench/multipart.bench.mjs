@@ -6,7 +6,7 @@
 //   BENCH_RUNS=5 BENCH_MIB=200 BENCH_CASES=node:http,fetch node multipart.bench.mjs   (cases whose name contains one of these)
 //
 // A case is one small async function ({ url, path, size }) → bytes the server acknowledged.
-// Add one to CASES (e.g. @sonic/client once it exists) and it is measured like the others.
+// Add one to CASES and it is measured like the others.
 // Results are printed and written to results/multipart.json.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -32,6 +32,16 @@ async function text(res) {
 }
 
 const CASES = {
+  async 'sonic HTTPClient + MultipartForm'({ url, path }) {
+    const { HTTPClient, MultipartForm } = await import('@sonic/client')
+    const client = new HTTPClient()
+    const form = new MultipartForm().addField('name', 'bench').addFile('file', path)
+    const res = await client.post(url, { data: form })
+    const n = Number(await res.text())
+    await client.close()
+    return n
+  },
+
   async 'sonic form + node:http'({ url, path }) {
     const { MultipartForm } = await import('@sonic/multipart')
     const form = new MultipartForm().addField('name', 'bench').addFile('file', path)
