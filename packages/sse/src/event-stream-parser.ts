@@ -1,11 +1,11 @@
-// The WHATWG HTML "event stream interpretation", done on bytes. Lines are found by scanning the
-// chunk for LF and CR with Uint8Array#indexOf (native), remembering the next position of each so
-// a chunk is scanned once. Complete lines are parsed in place; only the tail of a chunk that has
-// no line end yet is copied, into one reusable buffer. Only the values that are kept (data, event,
-// id, comments when asked for) are decoded from UTF-8, one native call each. Because every byte
-// the parser looks at (LF, CR, ':', ' ') is ASCII, decoding each kept range on its own gives the
-// same text (U+FFFD for invalid sequences included) as decoding the whole stream at once.
-import { decodable, decodeUtf8 } from './utf8.js'
+// The WHATWG HTML "event stream interpretation". Each chunk is decoded to text once, by a
+// streaming UTF-8 decoder (utf8.ts: the standard's own decode, so a character or an invalid
+// sequence split across chunks comes out exactly as if the stream were decoded whole), and the
+// lines are parsed from that text. Line ends are found with String#indexOf, the position of the
+// next LF and of the next CR remembered so that a chunk is searched once for each; field names are
+// compared with charCodeAt; values are slices of the chunk's text. Only the unfinished last line
+// is kept between chunks, as a string.
+import { Utf8StreamDecoder } from './utf8.js'
 
 /** One dispatched event. */
 export interface ServerSentEvent {
@@ -29,7 +29,7 @@ export interface EventStreamParserOptions {
   onRetry?: (ms: number) => void
   /**
    * Called for each comment line (`:` first) with the text after the colon, one leading space
-   * removed. Comments are not decoded at all when this is not set.
+   * removed. Comments are skipped when this is not set.
    * @default undefined
    */
   onComment?: (text: string) => void
@@ -44,12 +44,7 @@ const LF = 0x0a
 const CR = 0x0d
 const COLON = 0x3a
 const SPACE = 0x20
-const BOM0 = 0xef
-const BOM1 = 0xbb
-const BOM2 = 0xbf
-/** Size the line buffer starts with and returns to after holding an unusually long line. */
-const BUF_MIN = 1024
-const BUF_KEEP = 64 * 1024
+const BOM = 0xfeff
 
 /**
  * Incremental parser of a `text/event-stream` byte stream (WHATWG HTML §9.2.6).
@@ -69,13 +64,14 @@ export class EventStreamParser {
   readonly #onRetry: ((ms: number) => void) | undefined
   readonly #onComment: ((text: string) => void) | undefined
 
-  /** Bytes of the leading BOM matched so far; -1 once the stream start is past. */
-  #bom = 0
+  /** Decodes the stream; keeps the bytes of a character that a chunk leaves unfinished. */
+  readonly #decoder = new Utf8StreamDecoder()
+  /** No character decoded yet: a leading U+FEFF is the BOM (the decoder keeps it; we strip it). */
+  #bom = true
   /** The previous chunk ended in a CR: a LF opening the next chunk belongs to it. */
   #cr = false
   /** The start of a line whose end has not arrived yet. */
-  #buf = new Uint8Array(BUF_MIN)
-  #bufLen = 0
+  #partial = ''
 
   #data = ''
   #hasData = false
@@ -101,71 +97,107 @@ export class EventStreamParser {
 
   /** Parses the next chunk of the stream; calls `onEvent` for every event it completes. */
   feed(chunk: Uint8Array): void {
-    const n = chunk.length
+    if (chunk.length === 0) return
+    const text = this.#decoder.decode(chunk)
+    const n = text.length
+    // Nothing decoded: the chunk only started a character.
     if (n === 0) return
     let pos = 0
-    if (this.#bom >= 0) {
-      pos = this.#skipBom(chunk)
-      if (pos === n) return
+    if (this.#bom) {
+      this.#bom = false
+      if (text.charCodeAt(0) === BOM) pos = 1
     }
     if (this.#cr) {
       this.#cr = false
-      if (chunk[pos] === LF && ++pos === n) return
+      if (text.charCodeAt(pos) === LF) pos++
     }
-    const src = decodable(chunk)
-    let lf = chunk.indexOf(LF, pos)
+    if (pos === n) return
+    let lf = text.indexOf('\n', pos)
     if (lf === -1) lf = n
-    let cr = chunk.indexOf(CR, pos)
+    let cr = text.indexOf('\r', pos)
     if (cr === -1) cr = n
 
-    if (this.#bufLen > 0) {
-      // Finish the line that started in an earlier chunk.
+    if (this.#partial !== '') {
+      // Finish the line that started in an earlier chunk. (pos is 0 here: neither the BOM nor a
+      // CR ending the previous chunk can precede an unfinished line.)
       const eol = lf < cr ? lf : cr
-      this.#append(chunk, pos, eol)
-      if (eol === n) return
-      const buf = this.#buf
-      const len = this.#bufLen
-      this.#bufLen = 0
-      if (buf.length > BUF_KEEP) this.#buf = new Uint8Array(BUF_MIN)
-      this.#line(decodable(buf), 0, len)
-      pos = this.#afterEol(chunk, eol, cr)
-      if (pos >= n) return
-      if (cr < pos) {
-        cr = chunk.indexOf(CR, pos)
+      if (eol === n) {
+        this.#partial += text
+        return
+      }
+      const partial = this.#partial
+      this.#partial = ''
+      this.#joinedLine(partial, text.slice(pos, eol))
+      pos = eol + 1
+      if (eol === cr) {
+        if (pos === n) {
+          this.#cr = true
+          return
+        }
+        if (text.charCodeAt(pos) === LF) pos++
+        cr = text.indexOf('\r', pos)
         if (cr === -1) cr = n
       }
+      if (pos === n) return
       if (lf < pos) {
-        lf = chunk.indexOf(LF, pos)
+        lf = text.indexOf('\n', pos)
         if (lf === -1) lf = n
       }
     }
 
     for (;;) {
       if (lf < cr) {
-        this.#line(src, pos, lf)
+        // A "data:" line closing an event with the "\n\n" that follows: the event is dispatched
+        // directly from the value (the most common line in an LLM stream).
+        if (
+          text.charCodeAt(pos + 4) === COLON &&
+          text.charCodeAt(pos) === 0x64 &&
+          text.charCodeAt(pos + 1) === 0x61 &&
+          text.charCodeAt(pos + 2) === 0x74 &&
+          text.charCodeAt(pos + 3) === 0x61 &&
+          !this.#hasData &&
+          this.#retry === undefined &&
+          text.charCodeAt(lf + 1) === LF
+        ) {
+          const v = text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5
+          const type = this.#type
+          const id = (this.#lastEventId = this.#idBuffer)
+          this.#type = ''
+          pos = lf + 2
+          this.#onEvent({ event: type === '' ? 'message' : type, data: text.slice(v, lf), id })
+          if (pos === n) return
+          lf = text.indexOf('\n', pos)
+          if (lf === -1) lf = n
+          continue
+        }
+        this.#line(text, pos, lf)
         pos = lf + 1
         // The common "\n\n" that ends an event: dispatch without another search.
-        if (chunk[pos] === LF) {
+        if (text.charCodeAt(pos) === LF) {
           this.#dispatch()
-          pos++
+          if (++pos === n) return
         }
-        lf = chunk.indexOf(LF, pos)
+        lf = text.indexOf('\n', pos)
         if (lf === -1) lf = n
       } else if (cr < n) {
-        this.#line(src, pos, cr)
-        pos = this.#afterEol(chunk, cr, cr)
-        if (pos >= n) return
-        cr = chunk.indexOf(CR, pos)
+        this.#line(text, pos, cr)
+        pos = cr + 1
+        if (pos === n) {
+          this.#cr = true
+          return
+        }
+        if (text.charCodeAt(pos) === LF) pos++
+        cr = text.indexOf('\r', pos)
         if (cr === -1) cr = n
         if (lf < pos) {
-          lf = chunk.indexOf(LF, pos)
+          lf = text.indexOf('\n', pos)
           if (lf === -1) lf = n
         }
       } else {
         break
       }
     }
-    if (pos < n) this.#append(chunk, pos, n)
+    if (pos < n) this.#partial = text.slice(pos)
   }
 
   /**
@@ -183,10 +215,10 @@ export class EventStreamParser {
    * parsing the response of a reconnect.
    */
   reset(): void {
-    this.#bom = 0
+    this.#decoder.reset()
+    this.#bom = true
     this.#cr = false
-    this.#bufLen = 0
-    if (this.#buf.length > BUF_KEEP) this.#buf = new Uint8Array(BUF_MIN)
+    this.#partial = ''
     this.#data = ''
     this.#hasData = false
     this.#type = ''
@@ -194,102 +226,66 @@ export class EventStreamParser {
     this.#idBuffer = this.#lastEventId
   }
 
-  /** Position after the line end at `eol` (CR, LF or CRLF); records a CR that ends the chunk. */
-  #afterEol(chunk: Uint8Array, eol: number, cr: number): number {
-    const next = eol + 1
-    if (eol !== cr) return next
-    if (next === chunk.length) {
-      this.#cr = true
-      return next
+  /** Interprets the line `head + tail` whose start came in an earlier chunk. */
+  #joinedLine(head: string, tail: string): void {
+    // A long data line (the usual reason a line spans chunks): its value is the two pieces joined,
+    // without first joining and copying the whole line to find the colon that head already holds.
+    if (head.length > 5 && head.charCodeAt(4) === COLON && head.charCodeAt(0) === 0x64 && head.startsWith('data')) {
+      this.#addData(head.slice(head.charCodeAt(5) === SPACE ? 6 : 5) + tail)
+      return
     }
-    return chunk[next] === LF ? next + 1 : next
+    const line = head + tail
+    this.#line(line, 0, line.length)
   }
 
-  /** Consumes the BOM bytes at the start of the stream; returns where the content starts. */
-  #skipBom(chunk: Uint8Array): number {
-    const n = chunk.length
-    let i = 0
-    while (i < n) {
-      const matched = this.#bom
-      const want = matched === 0 ? BOM0 : matched === 1 ? BOM1 : BOM2
-      if (chunk[i] !== want) {
-        // Not a BOM: the bytes held back are ordinary content (they decode to U+FFFD later).
-        this.#bom = -1
-        if (matched > 0) this.#append(BOM_BYTES, 0, matched)
-        return i
-      }
-      i++
-      if (matched === 2) {
-        this.#bom = -1
-        return i
-      }
-      this.#bom = matched + 1
+  #addData(text: string): void {
+    if (this.#hasData) {
+      this.#data = this.#data + '\n' + text
+    } else {
+      this.#data = text
+      this.#hasData = true
     }
-    return n
   }
 
-  #append(chunk: Uint8Array, start: number, end: number): void {
-    const add = end - start
-    if (add === 0) return
-    const need = this.#bufLen + add
-    if (need > this.#buf.length) {
-      let size = this.#buf.length * 2
-      while (size < need) size *= 2
-      const grown = new Uint8Array(size)
-      grown.set(this.#buf.subarray(0, this.#bufLen))
-      this.#buf = grown
-    }
-    this.#buf.set(chunk.subarray(start, end), this.#bufLen)
-    this.#bufLen = need
-  }
-
-  /** Interprets one line, src[start, end), without its line end. */
-  #line(src: Uint8Array, start: number, end: number): void {
+  /** Interprets one line, s[start, end), without its line end (s[end] is CR, LF or past the end). */
+  #line(s: string, start: number, end: number): void {
     if (start === end) {
       this.#dispatch()
       return
     }
-    if (src[start] === COLON) {
+    const c = s.charCodeAt(start)
+    if (c === COLON) {
       const onComment = this.#onComment
-      if (onComment !== undefined) {
-        let s = start + 1
-        if (s < end && src[s] === SPACE) s++
-        onComment(s === end ? '' : decodeUtf8(src, s, end))
-      }
+      if (onComment !== undefined) onComment(s.slice(s.charCodeAt(start + 1) === SPACE ? start + 2 : start + 1, end))
       return
     }
+    // A field name is never longer than 5: look for the colon in the first 6 characters only.
+    // (Characters from `end` on are CR, LF or none, never a colon or a letter compared below.)
     let colon = start + 1
-    while (colon < end && src[colon] !== COLON) colon++
+    while (colon < end && colon - start < 6 && s.charCodeAt(colon) !== COLON) colon++
     let value = colon + 1
-    if (value >= end) value = end
-    else if (src[value] === SPACE) value++
+    if (colon === end) value = end
+    else if (s.charCodeAt(value) === SPACE) value++
     switch (colon - start) {
       case 4: // data
-        if (src[start] === 0x64 && src[start + 1] === 0x61 && src[start + 2] === 0x74 && src[start + 3] === 0x61) {
-          const text = value === end ? '' : decodeUtf8(src, value, end)
-          if (this.#hasData) {
-            this.#data = this.#data + '\n' + text
-          } else {
-            this.#data = text
-            this.#hasData = true
-          }
+        if (c === 0x64 && s.charCodeAt(start + 1) === 0x61 && s.charCodeAt(start + 2) === 0x74 && s.charCodeAt(start + 3) === 0x61) {
+          this.#addData(s.slice(value, end))
         }
         return
       case 5:
-        if (src[start] === 0x65) {
+        if (c === 0x65) {
           // event
-          if (src[start + 1] === 0x76 && src[start + 2] === 0x65 && src[start + 3] === 0x6e && src[start + 4] === 0x74) {
-            this.#type = value === end ? '' : decodeUtf8(src, value, end)
+          if (s.charCodeAt(start + 1) === 0x76 && s.charCodeAt(start + 2) === 0x65 && s.charCodeAt(start + 3) === 0x6e && s.charCodeAt(start + 4) === 0x74) {
+            this.#type = s.slice(value, end)
           }
-        } else if (src[start] === 0x72 && src[start + 1] === 0x65 && src[start + 2] === 0x74 && src[start + 3] === 0x72 && src[start + 4] === 0x79) {
-          this.#retryField(src, value, end)
+        } else if (c === 0x72 && s.charCodeAt(start + 1) === 0x65 && s.charCodeAt(start + 2) === 0x74 && s.charCodeAt(start + 3) === 0x72 && s.charCodeAt(start + 4) === 0x79) {
+          this.#retryField(s, value, end)
         }
         return
       case 2: // id
-        if (src[start] === 0x69 && src[start + 1] === 0x64) {
-          // U+0000 can only come from a 0x00 byte (invalid sequences decode to U+FFFD).
-          for (let i = value; i < end; i++) if (src[i] === 0) return
-          this.#idBuffer = value === end ? '' : decodeUtf8(src, value, end)
+        if (c === 0x69 && s.charCodeAt(start + 1) === 0x64) {
+          const id = s.slice(value, end)
+          if (id.indexOf('\0') === -1) this.#idBuffer = id
         }
         return
       default:
@@ -297,11 +293,11 @@ export class EventStreamParser {
     }
   }
 
-  #retryField(src: Uint8Array, start: number, end: number): void {
+  #retryField(s: string, start: number, end: number): void {
     if (start === end) return
     let ms = 0
     for (let i = start; i < end; i++) {
-      const d = src[i]! - 0x30
+      const d = s.charCodeAt(i) - 0x30
       if (d < 0 || d > 9) return
       ms = ms * 10 + d
     }
@@ -327,5 +323,3 @@ export class EventStreamParser {
     this.#onEvent(ev)
   }
 }
-
-const BOM_BYTES = new Uint8Array([BOM0, BOM1, BOM2])
