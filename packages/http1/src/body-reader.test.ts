@@ -108,3 +108,34 @@ describe('Http1BodyReader', () => {
     expect(ended.calls.discard).toBe(0)
   })
 })
+
+describe('readAll into a buffer of the known length', () => {
+  function source(): BodySource {
+    return { resume() {}, discard: () => Promise.resolve() }
+  }
+
+  test('chunks queued before and pushed after readAll() end up in order in one buffer', async () => {
+    const size = 200 * 1024
+    const reader = new Http1BodyReader(source(), size)
+    const data = Buffer.alloc(size)
+    for (let i = 0; i < size; i++) data[i] = i % 251
+    reader.push(data.subarray(0, 1000))
+    reader.push(data.subarray(1000, 70_000))
+    const all = reader.readAll()
+    for (let off = 70_000; off < size; off += 65_536) reader.push(data.subarray(off, Math.min(off + 65_536, size)))
+    reader.end()
+    const got = await all
+    expect(got.byteLength).toBe(size)
+    expect(Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.byteLength), data)).toBe(0)
+    // One buffer of the final size, not one of the pushed views.
+    expect(got.buffer).not.toBe(data.buffer)
+  })
+
+  test('a failure during the fill rejects readAll()', async () => {
+    const reader = new Http1BodyReader(source(), 100_000)
+    const all = reader.readAll()
+    reader.push(new Uint8Array(10))
+    reader.fail(new Error('boom'))
+    await expect(all).rejects.toThrow('boom')
+  })
+})

@@ -8,6 +8,8 @@ export const HIGH_WATER_MARK = 256 * 1024
 const LOW_WATER_MARK = HIGH_WATER_MARK / 2
 
 const EMPTY = new Uint8Array(0)
+/** readAll() of a body of known length at least this large copies chunks as they arrive. */
+const FILL_MIN = 64 * 1024
 
 /** What a reader needs from its connection. */
 export interface BodySource {
@@ -41,6 +43,14 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
   #reject: ((err: unknown) => void) | null = null
   /** readAll() in progress: collect without backpressure, settle at the end. */
   #collect: { resolve: (bytes: Uint8Array) => void; reject: (err: unknown) => void } | null = null
+  /** Body bytes pushed so far (for the size of a readAll() target). */
+  #pushed = 0
+  /**
+   * readAll() of a large body of known length: one buffer of the final size, filled as chunks
+   * arrive (while they are still in cache) instead of queued and concatenated at the end.
+   */
+  #fill: Uint8Array | null = null
+  #fillOffset = 0
 
   /** @internal Created by the connection for each response. */
   constructor(source: BodySource, length: number | null) {
@@ -64,6 +74,14 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
    */
   push(chunk: Uint8Array): boolean {
     if (this.#cancelled !== null) return true
+    this.#pushed += chunk.byteLength
+    const fill = this.#fill
+    if (fill !== null) {
+      const n = Math.min(chunk.byteLength, fill.byteLength - this.#fillOffset)
+      fill.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), this.#fillOffset)
+      this.#fillOffset += n
+      return true
+    }
     const resolve = this.#resolve
     if (resolve !== null) {
       this.#resolve = null
@@ -91,7 +109,11 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
     const collect = this.#collect
     if (collect !== null) {
       this.#collect = null
-      collect.resolve(this.#drainQueue())
+      const fill = this.#fill
+      if (fill !== null) {
+        this.#fill = null
+        collect.resolve(this.#fillOffset === fill.byteLength ? fill : fill.subarray(0, this.#fillOffset))
+      } else collect.resolve(this.#drainQueue())
     }
   }
 
@@ -108,6 +130,7 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
       this.#reject = null
       reject(err)
     }
+    this.#fill = null
     const collect = this.#collect
     if (collect !== null) {
       this.#collect = null
@@ -137,6 +160,23 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
     }
     if (this.#cancelled !== null) return Promise.resolve(EMPTY)
     if (this.#ended) return Promise.resolve(this.#drainQueue())
+    const length = this.length
+    if (length !== null) {
+      const total = this.#buffered + (length - this.#pushed)
+      if (total >= FILL_MIN) {
+        const fill = Buffer.allocUnsafe(total)
+        let offset = 0
+        for (let i = this.#head; i < this.#queue.length; i++) {
+          fill.set(this.#queue[i]!, offset)
+          offset += this.#queue[i]!.byteLength
+        }
+        this.#queue = []
+        this.#head = 0
+        this.#buffered = 0
+        this.#fill = fill
+        this.#fillOffset = offset
+      }
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
       this.#collect = { resolve, reject }
       if (this.#full) {
@@ -153,6 +193,7 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
   cancel(_reason?: unknown): Promise<void> {
     if (this.#cancelled !== null) return this.#cancelled
     const wasDone = this.#ended || this.#error !== null
+    this.#fill = null
     this.#queue = []
     this.#head = 0
     this.#buffered = 0
