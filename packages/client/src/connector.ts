@@ -9,7 +9,7 @@ import {
   type PoolConfigInit,
   type TimeoutsInit,
 } from '@sonic/core'
-import { connectHttp1, TlsSessionCache } from '@sonic/http1'
+import { connectHttp1, TlsSessionCache, type Http1ConnectOptions } from '@sonic/http1'
 import { CyclicQueuePool, SmartPool, type Pool } from '@sonic/pool'
 import { CachingResolver, SystemResolver, createLookup, type Resolver } from '@sonic/resolver'
 import type { LookupFunction } from 'node:net'
@@ -147,6 +147,22 @@ abstract class BaseConnector {
     return cache
   }
 
+  /** What every HTTP/1.1 connection to `target` is made with (timeouts, TLS, session cache). */
+  protected http1Options(target: ConnectTarget, signal?: AbortSignal): Http1ConnectOptions {
+    const tls = target.tls
+    return {
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      connectTimeout: target.sockConnect,
+      signal: signal ?? null,
+      rejectUnauthorized: tls === null ? true : tls.rejectUnauthorized,
+      tls: tls?.options ?? undefined,
+      fingerprint: tls?.fingerprint ?? null,
+      tlsSessionCache: this.sessionCacheFor(tls),
+    }
+  }
+
   /** Makes one new connection to `target`. */
   protected abstract connect(target: ConnectTarget, signal?: AbortSignal): Promise<HttpConnection>
 
@@ -204,20 +220,11 @@ export class TCPConnector extends BaseConnector {
 
   protected connect(target: ConnectTarget, signal?: AbortSignal): Promise<HttpConnection> {
     if (this.customFactory !== null) return this.customFactory(target, signal)
-    const tls = target.tls
     return connectHttp1({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port,
+      ...this.http1Options(target, signal),
       lookup: this.#lookup,
       family: this.family,
       localAddress: this.localAddress,
-      connectTimeout: target.sockConnect,
-      signal: signal ?? null,
-      rejectUnauthorized: tls === null ? true : tls.rejectUnauthorized,
-      tls: tls?.options ?? undefined,
-      fingerprint: tls?.fingerprint ?? null,
-      tlsSessionCache: this.sessionCacheFor(tls),
     })
   }
 
@@ -247,19 +254,7 @@ export class UnixConnector extends BaseConnector {
 
   protected connect(target: ConnectTarget, signal?: AbortSignal): Promise<HttpConnection> {
     if (this.customFactory !== null) return this.customFactory(target, signal)
-    const tls = target.tls
-    return connectHttp1({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port,
-      socketPath: this.path,
-      connectTimeout: target.sockConnect,
-      signal: signal ?? null,
-      rejectUnauthorized: tls === null ? true : tls.rejectUnauthorized,
-      tls: tls?.options ?? undefined,
-      fingerprint: tls?.fingerprint ?? null,
-      tlsSessionCache: this.sessionCacheFor(tls),
-    })
+    return connectHttp1({ ...this.http1Options(target, signal), socketPath: this.path })
   }
 }
 

@@ -1,7 +1,7 @@
 // Misbehaving servers, timeouts, pools, retries and leaks.
 import type http from 'node:http'
 import net from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   AbortError,
   ConnectError,
@@ -14,16 +14,9 @@ import {
   RequestTimeoutError,
   TCPConnector,
 } from '../src/index.js'
-import { activeNetAndTimers, httpServer, netServer, sleep, type Running } from './helpers.js'
+import { activeNetAndTimers, httpServer, netServer, sleep, type Running, useCleanups } from './helpers.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!()
-})
-function using<T extends { close(): Promise<void> }>(x: T): T {
-  cleanups.push(() => x.close())
-  return x
-}
+const using = useCleanups()
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync, inflateSync } from 'node:zlib'
 import { CookieJar } from 'tough-cookie'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   ConnectError,
   FingerprintMismatchError,
@@ -16,16 +16,9 @@ import {
   TCPConnector,
   UnixConnector,
 } from '../src/index.js'
-import { httpServer, httpsServer, readBody, selfSigned, sleep } from './helpers.js'
+import { httpServer, httpsServer, readBody, selfSigned, sleep, useCleanups } from './helpers.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!()
-})
-function using<T extends { close(): Promise<void> }>(x: T): T {
-  cleanups.push(() => x.close())
-  return x
-}
+const using = useCleanups()
 
 /** A real Resolver that answers 127.0.0.1 for every name (the cookie tests need distinct host names). */
 const loopbackResolver = {

@@ -7,6 +7,7 @@ import https from 'node:https'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { afterEach } from 'vitest'
 
 export interface Running<S> {
   server: S
@@ -98,3 +99,18 @@ export function activeNetAndTimers(): string[] {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Registers, for the calling test file, closing after each test everything handed to the returned
+ * `using` (clients, servers), last first.
+ */
+export function useCleanups(): <T extends { close(): Promise<void> }>(x: T) => T {
+  const cleanups: Array<() => Promise<void>> = []
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!()
+  })
+  return (x) => {
+    cleanups.push(() => x.close())
+    return x
+  }
+}

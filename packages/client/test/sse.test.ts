@@ -1,16 +1,9 @@
 // SSEClient from @sonic/client: server-sent events over sonic's own HTTP/1.1 stack.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { HTTPClient, SSEClient, SSEResponseError } from '../src/index.js'
-import { httpServer, readBody, sleep } from './helpers.js'
+import { httpServer, readBody, sleep, useCleanups } from './helpers.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!()
-})
-function using<T extends { close(): Promise<void> }>(x: T): T {
-  cleanups.push(() => x.close())
-  return x
-}
+const using = useCleanups()
 
 describe('SSEClient over HTTPClient', () => {
   it('streams events, reconnects with Last-Event-ID after a drop, stops on 204', async () => {

@@ -1,25 +1,13 @@
 // Response bodies: pull-based backpressure, zero-copy views, readAll, cancel (drain or destroy).
 import type * as http from 'node:http'
 import { BodyUsedError } from '@sonic/core'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { HIGH_WATER_MARK, connectHttp1, type Http1Connection } from '../src/index.js'
-import { expectNoLeaks, makeRequest, reader, resourceBaseline, sleep, startHttp, startRaw, text, until } from './helpers.js'
+import { describe, expect, test } from 'vitest'
+import { HIGH_WATER_MARK, type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
+import { makeRequest, reader, sleep, startHttp, startRaw, text, until, openConn, useCleanups } from './helpers.js'
 
-let baseline: Record<string, number>
-const cleanups: (() => unknown)[] = []
-beforeEach(() => {
-  baseline = resourceBaseline()
-})
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-  await expectNoLeaks(baseline)
-})
+const cleanups = useCleanups()
 
-async function open(port: number): Promise<Http1Connection> {
-  const conn = await connectHttp1({ protocol: 'http:', hostname: '127.0.0.1', port })
-  cleanups.push(() => conn.destroy())
-  return conn
-}
+const open = (port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
 
 /** Writes `total` bytes in 64 KiB pieces, respecting backpressure; `state.written` counts them. */
 function streamingServer(total: number, state: { written: number; stalled: boolean }): http.RequestListener {

@@ -10,19 +10,11 @@ import {
   ReadTimeoutError,
   ResponseTooLargeError,
 } from '@sonic/core'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { connectHttp1, type Http1Connection } from '../src/index.js'
-import { expectNoLeaks, makeRequest, reader, resourceBaseline, sleep, startHttp, startRaw, text, until } from './helpers.js'
+import { describe, expect, test } from 'vitest'
+import { connectHttp1, type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
+import { makeRequest, reader, sleep, startHttp, startRaw, text, until, openConn, useCleanups } from './helpers.js'
 
-let baseline: Record<string, number>
-const cleanups: (() => unknown)[] = []
-beforeEach(() => {
-  baseline = resourceBaseline()
-})
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-  await expectNoLeaks(baseline)
-})
+const cleanups = useCleanups()
 
 async function raw(onSocket: (socket: net.Socket) => void) {
   const srv = await startRaw(onSocket)
@@ -30,11 +22,7 @@ async function raw(onSocket: (socket: net.Socket) => void) {
   return srv
 }
 
-async function open(port: number, extra: Partial<Parameters<typeof connectHttp1>[0]> = {}): Promise<Http1Connection> {
-  const conn = await connectHttp1({ protocol: 'http:', hostname: '127.0.0.1', port, ...extra })
-  cleanups.push(() => conn.destroy())
-  return conn
-}
+const open = (port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
 
 /** A port nothing listens on (bound then released). */
 async function freePort(): Promise<number> {

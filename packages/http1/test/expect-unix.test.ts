@@ -5,25 +5,13 @@ import * as https from 'node:https'
 import type * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { connectHttp1, type Http1Connection } from '../src/index.js'
-import { expectNoLeaks, makeCert, makeRequest, resourceBaseline, startHttp, startRaw, streamOf, text, until } from './helpers.js'
+import { describe, expect, test } from 'vitest'
+import { connectHttp1, type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
+import { makeCert, makeRequest, startHttp, startRaw, streamOf, text, until, openConn, useCleanups } from './helpers.js'
 
-let baseline: Record<string, number>
-const cleanups: (() => unknown)[] = []
-beforeEach(() => {
-  baseline = resourceBaseline()
-})
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-  await expectNoLeaks(baseline)
-})
+const cleanups = useCleanups()
 
-async function open(port: number): Promise<Http1Connection> {
-  const conn = await connectHttp1({ protocol: 'http:', hostname: '127.0.0.1', port })
-  cleanups.push(() => conn.destroy())
-  return conn
-}
+const open = (port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
 
 describe('expect: 100-continue', () => {
   test('the body is sent after 100 Continue', async () => {

@@ -8,8 +8,8 @@ import * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, sep } from 'node:path'
 import type { HttpRequest, StreamBody } from '@sonic/core'
-import { expect } from 'vitest'
-import type { Http1BodyReader } from '../src/index.js'
+import { afterEach, beforeEach, expect } from 'vitest'
+import { connectHttp1, type Http1BodyReader, type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
 
 export function makeRequest(init: Partial<HttpRequest> = {}): HttpRequest {
   return {
@@ -174,4 +174,28 @@ export async function expectNoLeaks(baseline: Record<string, number>): Promise<v
   const left = over()
   ourTimers.clear()
   expect(left).toEqual([])
+}
+
+/**
+ * Registers, for the calling test file, cleanups run in reverse after each test followed by the
+ * leak check. Returns the list tests push their cleanups onto.
+ */
+export function useCleanups(): (() => unknown)[] {
+  let baseline: Record<string, number> = {}
+  const cleanups: (() => unknown)[] = []
+  beforeEach(() => {
+    baseline = resourceBaseline()
+  })
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c()
+    await expectNoLeaks(baseline)
+  })
+  return cleanups
+}
+
+/** Connects to 127.0.0.1:`port` (http unless `extra` says otherwise); destroyed after the test. */
+export async function openConn(cleanups: (() => unknown)[], port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> {
+  const conn = await connectHttp1({ protocol: 'http:', hostname: '127.0.0.1', port, ...extra })
+  cleanups.push(() => conn.destroy())
+  return conn
 }

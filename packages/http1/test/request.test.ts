@@ -1,25 +1,13 @@
 // Requests and responses against real node http servers and raw TCP servers on 127.0.0.1.
 import type * as http from 'node:http'
 import { ConnectionClosedError, InvalidArgumentError, type Progress } from '@sonic/core'
-import { afterEach, beforeEach, describe, expect, test } from 'vitest'
-import { connectHttp1, type Http1Connection } from '../src/index.js'
-import { expectNoLeaks, makeRequest, reader, resourceBaseline, startHttp, startRaw, streamOf, text, until, type Started } from './helpers.js'
+import { describe, expect, test } from 'vitest'
+import { type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
+import { makeRequest, reader, startHttp, startRaw, streamOf, text, until, type Started, openConn, useCleanups } from './helpers.js'
 
-let baseline: Record<string, number>
-const cleanups: (() => unknown)[] = []
-beforeEach(() => {
-  baseline = resourceBaseline()
-})
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-  await expectNoLeaks(baseline)
-})
+const cleanups = useCleanups()
 
-async function open(port: number): Promise<Http1Connection> {
-  const conn = await connectHttp1({ protocol: 'http:', hostname: '127.0.0.1', port })
-  cleanups.push(() => conn.destroy())
-  return conn
-}
+const open = (port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
 
 /** An http server that answers every request with what it received. */
 async function echoServer(): Promise<Started<http.Server>> {

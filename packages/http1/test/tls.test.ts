@@ -4,22 +4,14 @@ import * as https from 'node:https'
 import * as net from 'node:net'
 import * as tls from 'node:tls'
 import { ConnectError, FingerprintMismatchError } from '@sonic/core'
-import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { beforeAll, describe, expect, test } from 'vitest'
 import { TlsSessionCache, connectHttp1, type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
-import { expectNoLeaks, makeCert, makeRequest, resourceBaseline, start, text, until, type Started, type TestCert } from './helpers.js'
+import { makeCert, makeRequest, start, text, until, type Started, type TestCert, openConn, useCleanups } from './helpers.js'
 
 let cert: TestCert
-let baseline: Record<string, number>
-const cleanups: (() => unknown)[] = []
+const cleanups = useCleanups()
 beforeAll(() => {
   cert = makeCert()
-})
-beforeEach(() => {
-  baseline = resourceBaseline()
-})
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-  await expectNoLeaks(baseline)
 })
 
 async function httpsServer(): Promise<Started<https.Server>> {
@@ -31,11 +23,8 @@ async function httpsServer(): Promise<Started<https.Server>> {
   return srv
 }
 
-async function open(port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> {
-  const conn = await connectHttp1({ protocol: 'https:', hostname: '127.0.0.1', port, ...extra })
-  cleanups.push(() => conn.destroy())
-  return conn
-}
+const open = (port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> =>
+  openConn(cleanups, port, { protocol: 'https:', ...extra })
 
 const req = (path = '/') => makeRequest({ path, scheme: 'https' })
 
