@@ -77,7 +77,9 @@ let status = run('pnpm', installArgs)
 if (status !== 0) process.exit(status)
 
 if (task === 'test') clearTestReports()
-const turboArgs = ['exec', 'turbo', 'run', task, '--output-logs=new-only']
+// `test` typechecks every package (sources and tests) as well: vitest alone does not.
+const tasks = task === 'test' ? ['typecheck', 'test'] : [task]
+const turboArgs = ['exec', 'turbo', 'run', ...tasks, '--output-logs=new-only']
 if (process.env.CI) turboArgs.push('--concurrency=1')
 if (rest.length) turboArgs.push('--', ...rest.filter((a) => a !== '--'))
 status = run('pnpm', turboArgs)
