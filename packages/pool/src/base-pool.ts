@@ -129,7 +129,8 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
       c.settled = true
       c.reject(closed())
     }
-    for (const entry of [...this.#entries.values()]) this.#drop(entry)
+    // Busy connections learn why they die: their pending request fails with ClientClosedError.
+    for (const entry of [...this.#entries.values()]) this.#drop(entry, entry.idle ? undefined : closed())
   }
 
   /** Takes an idle connection to `origin` (most or least recently released first), dropping dead ones. */
@@ -291,7 +292,7 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
   }
 
   /** Forgets a connection, frees its slot and destroys it. */
-  #drop(entry: Entry<C>): void {
+  #drop(entry: Entry<C>, reason?: Error): void {
     if (this.#entries.get(entry.conn) !== entry) return
     this.#entries.delete(entry.conn)
     if (entry.idle) {
@@ -303,7 +304,7 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     } else {
       this.#busy--
     }
-    entry.conn.destroy()
+    entry.conn.destroy(reason)
   }
 
   /** Gives freed slots to waiters, in order. */

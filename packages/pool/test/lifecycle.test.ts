@@ -186,6 +186,17 @@ describe('connection lifecycle', () => {
     await pool.close() // twice is fine
   })
 
+  it('close() tells busy connections why they die (ClientClosedError); idle ones just close', async () => {
+    const pool = new SmartPool<TcpConnection>({ size: 2 }, tcpFactory())
+    const busy = await pool.acquire(server.origin)
+    const idle = await pool.acquire(server.origin)
+    pool.release(idle)
+    await pool.close()
+    expect(busy.destroyReasons).toHaveLength(1)
+    expect(busy.destroyReasons[0]).toBeInstanceOf(ClientClosedError)
+    expect(idle.destroyReasons).toEqual([undefined])
+  })
+
   it('ignores a second release and a foreign connection; discard() frees the slot', async () => {
     const factory = tcpFactory()
     const pool = new SmartPool({ size: 1 }, factory)

@@ -44,7 +44,11 @@ export class TcpConnection implements PoolableConnection {
     else this.socket.ref()
   }
 
-  destroy(): void {
+  /** The reasons destroy() was called with, in order. */
+  readonly destroyReasons: (Error | undefined)[] = []
+
+  destroy(reason?: Error): void {
+    this.destroyReasons.push(reason)
     this.socket.destroy()
   }
 
