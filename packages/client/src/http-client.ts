@@ -125,11 +125,12 @@ export class HTTPClient {
   }
 
   /** Sends a request; resolves with the response once its head has arrived. */
-  async request(url: RequestInput, options: RequestOptions = NO_OPTIONS): Promise<HttpResponse> {
+  async request(url: RequestInput, options?: RequestOptions | null): Promise<HttpResponse> {
     if (this.#closed) throw new ClientClosedError()
     this.#pending++
     try {
-      let prep = prepareRequest(url, options, this.#defaults)
+      if (options != null && typeof options !== 'object') throw new InvalidArgumentError('request options must be an object')
+      let prep = prepareRequest(url, options ?? NO_OPTIONS, this.#defaults)
       if (prep instanceof Promise) prep = await prep
       if (prep.http2) throw new InvalidArgumentError('HTTP/2 is not available in this build of sonic yet')
       if (prep.compress !== false && prep.body !== null) {

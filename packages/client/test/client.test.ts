@@ -237,6 +237,13 @@ describe('HTTPClient requests', () => {
     await expect(client.request('/echo', opts as never)).rejects.toBeInstanceOf(InvalidArgumentError)
   })
 
+  it('null options are no options; non-object options → InvalidArgumentError', async () => {
+    const res = await client.request('/echo', null)
+    expect(res.status).toBe(200)
+    await res.release()
+    await expect(client.request('/echo', 'GET' as never)).rejects.toBeInstanceOf(InvalidArgumentError)
+  })
+
   it('bad URLs → InvalidArgumentError', async () => {
     const bare = new HTTPClient()
     try {
