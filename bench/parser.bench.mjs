@@ -6,7 +6,8 @@
 //
 // Cases (input fed in 64 KiB "socket reads"):
 //   small  — a ~150-byte head with a 13-byte body, many responses per read (pipelining);
-//   64KiB  — a content-length response with a 64 KiB body (each response spans two reads).
+//   64KiB  — a content-length response with a 64 KiB body (each response spans two reads);
+//   1MiB   — a content-length response with a 1 MiB body (a download: ~16 reads of pure body each).
 // Equivalent work on both sides: the headers and the reason phrase are materialised as strings
 // (the wrapper always does; ours through headersFlat() and statusText), every body piece is
 // touched (length and first byte), completions are counted. Warm-up, then rounds alternating between the two, timed in process
@@ -35,8 +36,8 @@ function smallResponse() {
   return { bytes: Buffer.from(head + body, 'latin1'), head: head.length, body: body.length }
 }
 
-function largeResponse() {
-  const body = Buffer.alloc(64 * 1024, 0x61)
+function largeResponse(size) {
+  const body = Buffer.alloc(size, 0x61)
   const head =
     'HTTP/1.1 200 OK\r\n' +
     'Date: Sat, 22 Nov 2025 01:58:00 GMT\r\n' +
@@ -146,7 +147,8 @@ function check(completed, input) {
 
 const cases = [
   { name: 'small (150 B head + 13 B body)', response: smallResponse(), count: 4000 },
-  { name: '64 KiB body', response: largeResponse(), count: 64 },
+  { name: '64 KiB body', response: largeResponse(64 * 1024), count: 64 },
+  { name: '1 MiB body', response: largeResponse(1024 * 1024), count: 8 },
 ]
 
 const rows = []

@@ -27,7 +27,11 @@ export const TYPE_RESPONSE = 2
 /**
  * Byte offsets of the fields read directly from `llhttp_t` (wasm32: 4-byte pointers, the uint64
  * `content_length` 8-aligned). Checked against the exported getters by src/llhttp-runtime.test.ts.
+ * `_current` is llparse's state number (an enum of the compiled binary, see src/body-states.ts).
  */
+export const OFFSET_ERROR = 12
+export const OFFSET_ERROR_POS = 20
+export const OFFSET_CURRENT = 28
 export const OFFSET_CONTENT_LENGTH = 32
 export const OFFSET_HTTP_MAJOR = 42
 export const OFFSET_HTTP_MINOR = 43

@@ -1,7 +1,10 @@
 // The one llhttp WASM instance of the process, and the one input buffer inside its memory.
-// Every ResponseParser allocates its `llhttp_t` here; the parser copies each chunk into the shared
-// input buffer and runs llhttp_execute over it. Nothing in here allocates per call except when the
-// input buffer has to grow.
+// Every ResponseParser allocates its `llhttp_t` here; execute() runs llhttp over a chunk placed in
+// the shared input buffer, copying there only the bytes llhttp reads: body bytes it merely counts
+// are skipped (see bodyAhead() and docs/parser.md). Nothing in here allocates per call except when
+// the input buffer has to grow.
+import { discoverBodyStates, type BodyStates } from './body-states.js'
+import { OFFSET_CONTENT_LENGTH, OFFSET_CURRENT, OFFSET_ERROR } from './constants.js'
 
 /** The exports of llhttp's standard WASM build that the glue uses. */
 export interface LlhttpExports {
@@ -10,6 +13,8 @@ export interface LlhttpExports {
   malloc(size: number): number
   free(ptr: number): void
   llhttp_alloc(type: number): number
+  llhttp_init(parser: number, type: number, settings: number): void
+  llhttp_settings_init(settings: number): void
   llhttp_free(parser: number): void
   llhttp_reset(parser: number): void
   llhttp_execute(parser: number, data: number, length: number): number
@@ -44,25 +49,67 @@ export interface LlhttpCallbacks {
 const INITIAL_INPUT = 64 * 1024
 /** Parser states kept for reuse after destroy(). */
 const FREE_LIST_MAX = 256
+/** Buffer's native indexOf (works on any Uint8Array): finds the end of a head. */
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array, from: number) => number
+const CRLF_CRLF = new Uint8Array([13, 10, 13, 10])
+
+/**
+ * execute() stops llhttp at the end of a head only when at least this many bytes follow it, and
+ * goes on doing so in a chunk only while the bodies found are at least this long (one stop costs
+ * about as much as copying a few KiB).
+ */
+let splitMin = 4096
+let skipBodies = true
+
+/**
+ * For tests (not exported by the package): `splitMin` 0 stops llhttp at every head end, Infinity
+ * never; `skipBodies` false copies every byte and runs llhttp once over the whole chunk (the
+ * plain path). Returns the previous settings.
+ */
+export function tuneInput(tuning: { splitMin?: number; skipBodies?: boolean }): { splitMin: number; skipBodies: boolean } {
+  const previous = { splitMin, skipBodies }
+  splitMin = tuning.splitMin ?? splitMin
+  skipBodies = tuning.skipBodies ?? skipBodies
+  return previous
+}
 
 export class LlhttpRuntime {
   readonly exports: LlhttpExports
-  /** A view of the whole WASM memory; re-created when memory grows (see `memory()`). */
+  /** Views of the whole WASM memory; re-created when memory grows (see `memory()`, `#words()`). */
   #u8: Uint8Array
+  #u32: Uint32Array
+  /** llhttp's body states in this binary; null (never expected) disables the no-copy path. */
+  readonly #bodyStates: BodyStates | null
   #inputPtr = 0
   #inputCapacity = 0
   /** True while a parser's bytes sit in the shared input buffer (llhttp_execute on the stack). */
   #inputBusy = false
   readonly #freeParsers: number[] = []
   readonly #errnoNames = new Map<number, string>()
+  /** What llhttp calls for body bytes; execute() calls it for the pieces it delivers itself. */
+  readonly #onBody: LlhttpCallbacks['wasm_on_body']
+  /** Set by bodyAhead(): a message begins right after the bytes it counted. */
+  #messageNext = false
+  /** Bytes copied into WASM memory by copyInput() so far (tests check what is not copied). */
+  bytesCopied = 0
+  /** Set by execute(): the bytes of the chunk consumed (less than its length after a pause, an upgrade, an error). */
+  consumed = 0
 
   constructor(bytes: Uint8Array<ArrayBuffer>, callbacks: LlhttpCallbacks) {
+    this.#onBody = callbacks.wasm_on_body
     const module = new WebAssembly.Module(bytes)
     const instance = new WebAssembly.Instance(module, { env: callbacks as unknown as WebAssembly.ModuleImports })
     this.exports = instance.exports as unknown as LlhttpExports
     this.exports._initialize()
     this.#u8 = new Uint8Array(this.exports.memory.buffer)
+    this.#u32 = new Uint32Array(this.exports.memory.buffer)
+    this.#bodyStates = discoverBodyStates(this.exports)
     this.#growInput(INITIAL_INPUT)
+  }
+
+  /** Whether the body states of the binary were found (the no-copy path is on). */
+  get skipsBodyCopies(): boolean {
+    return this.#bodyStates !== null
   }
 
   /** The current view of WASM memory (memory.grow detaches the old one). */
@@ -89,12 +136,110 @@ export class LlhttpRuntime {
   }
 
   /**
-   * Copies `chunk` into WASM memory and returns its address: the shared input buffer (grown when
-   * the chunk is larger), or — when that buffer is in use by an execute() further up the stack (a
-   * handler feeding another parser) — a temporary allocation that `release()` frees.
+   * Runs llhttp over `chunk`, placed at `base` (acquireInput(); 0 when `ahead` is more than the
+   * chunk: then nothing is copied and llhttp not called). `ahead` is what bodyAhead(parser) has just
+   * returned, with nothing run since (0 for an empty chunk). Copies into WASM memory only the
+   * bytes llhttp reads. Where llhttp is about to step over body bytes (bodyAhead()), they are not
+   * copied, and if they fill the rest of the chunk llhttp is not called: its consume step is done
+   * here (consumeBody(), then on_body at the same address llhttp would give). To find bodies that
+   * begin in the middle of the chunk, llhttp is stopped at the end of a head — the first CRLF CRLF
+   * after a message start, exactly where strict llhttp ends it (no span is open there, so the
+   * callbacks are the same as in one run). Returns llhttp's code (or on_body's); see `consumed`.
    */
-  acquireInput(chunk: Uint8Array): number {
+  execute(parser: number, chunk: Uint8Array, base: number, ahead: number): number {
     const length = chunk.length
+    let messageNext = length !== 0 && this.#messageNext
+    let code = 0
+    // Bytes before `at` have been given to llhttp (or to on_body).
+    for (let at = 0, split = true; ; ) {
+      if (ahead > length - at) {
+        if (ahead !== Infinity) this.consumeBody(parser, length - at)
+        code = this.#onBody(parser, base + at, length - at)
+        this.consumed = length
+        return code
+      }
+      const from = at + ahead
+      let end = length
+      if (split && messageNext && length - from >= splitMin) {
+        const found = indexOf.call(chunk, CRLF_CRLF, from)
+        if (found >= 0) end = found + 4
+      }
+      this.copyInput(base, chunk, from, end)
+      code = this.exports.llhttp_execute(parser, base + at, end - at)
+      at = end
+      if (code !== 0) {
+        this.consumed = this.exports.llhttp_get_error_pos(parser) - base
+        return code
+      }
+      if (at === length) {
+        this.consumed = length
+        return code
+      }
+      ahead = this.bodyAhead(parser)
+      messageNext = this.#messageNext
+      // Small bodies (or none): stopping llhttp would cost more than it saves; copy the rest.
+      if (ahead < splitMin) split = false
+    }
+  }
+
+  /**
+   * How many bytes at the start of the next input `parser` will step over without reading them:
+   * the rest of a Content-Length body or of a chunk's data (llhttp's 64-bit `content_length`;
+   * inexact above 2^53, which only ever gets compared with a chunk length), Infinity in a
+   * read-until-close body, 0 in any other state (or when llhttp has an error set). Also notes
+   * whether a message begins after those bytes (#messageNext).
+   */
+  bodyAhead(parser: number): number {
+    const states = this.#bodyStates
+    this.#messageNext = false
+    if (states === null || !skipBodies) return 0
+    const u32 = this.#words()
+    const at = parser >>> 2
+    if (u32[at + (OFFSET_ERROR >>> 2)] !== 0) return 0
+    const state = u32[at + (OFFSET_CURRENT >>> 2)]
+    if (state === states.messageStart) {
+      this.#messageNext = true
+      return 0
+    }
+    if (state === states.untilClose) return Infinity
+    const endsMessage = state === states.contentLength || state === states.contentLengthStart
+    if (!endsMessage && state !== states.chunkData && state !== states.chunkDataStart) return 0
+    this.#messageNext = endsMessage
+    return this.contentLength(parser)
+  }
+
+  /** llhttp_t.content_length (64 bits; inexact above 2^53). */
+  contentLength(parser: number): number {
+    const u32 = this.#words()
+    const low = (parser + OFFSET_CONTENT_LENGTH) >>> 2
+    return u32[low + 1]! * 0x1_0000_0000 + u32[low]!
+  }
+
+  /**
+   * What llhttp's consume step does with input that ends inside the body or chunk data:
+   * `content_length -= count`, in 64 bits (count is less than content_length).
+   */
+  consumeBody(parser: number, count: number): void {
+    const u32 = this.#words()
+    const at = (parser + OFFSET_CONTENT_LENGTH) >>> 2
+    const countHigh = Math.floor(count / 0x1_0000_0000)
+    let low = u32[at]! - (count - countHigh * 0x1_0000_0000)
+    let high = u32[at + 1]! - countHigh
+    if (low < 0) {
+      low += 0x1_0000_0000
+      high--
+    }
+    u32[at] = low
+    u32[at + 1] = high
+  }
+
+  /**
+   * Room for `length` input bytes in WASM memory; returns its address: the shared input buffer
+   * (grown when needed), or — when that buffer is in use by an execute() further up the stack (a
+   * handler feeding another parser) — a temporary allocation that `release()` frees. Nothing is
+   * copied: see copyInput().
+   */
+  acquireInput(length: number): number {
     let ptr: number
     if (this.#inputBusy) {
       ptr = this.exports.malloc(length)
@@ -104,8 +249,19 @@ export class LlhttpRuntime {
       ptr = this.#inputPtr
       this.#inputBusy = true
     }
-    this.memory().set(chunk, ptr)
     return ptr
+  }
+
+  /**
+   * Copies bytes [from, to) of `chunk` to the same offsets of the input at `ptr`. Bytes llhttp will
+   * step over (bodyAhead()) are never copied: their place keeps whatever it held, only the
+   * addresses matter to llhttp.
+   */
+  copyInput(ptr: number, chunk: Uint8Array, from: number, to: number): void {
+    if (to <= from) return
+    const bytes = from === 0 && to === chunk.length ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset + from, to - from)
+    this.memory().set(bytes, ptr + from)
+    this.bytesCopied += to - from
   }
 
   release(ptr: number): void {
@@ -133,6 +289,11 @@ export class LlhttpRuntime {
     return name
   }
 
+  #words(): Uint32Array {
+    if (this.#u32.byteLength === 0) this.#u32 = new Uint32Array(this.exports.memory.buffer)
+    return this.#u32
+  }
+
   #growInput(needed: number): void {
     let capacity = Math.max(this.#inputCapacity, INITIAL_INPUT)
     while (capacity < needed) capacity *= 2
@@ -149,4 +310,9 @@ let runtime: LlhttpRuntime | null = null
 /** The process-wide runtime, created on first use. */
 export function getRuntime(load: () => Uint8Array<ArrayBuffer>, callbacks: LlhttpCallbacks): LlhttpRuntime {
   return (runtime ??= new LlhttpRuntime(load(), callbacks))
+}
+
+/** Bytes the process-wide runtime has copied into WASM memory so far (for tests; not exported by the package). */
+export function inputBytesCopied(): number {
+  return runtime?.bytesCopied ?? 0
 }

@@ -1,5 +1,6 @@
 // ResponseParser: llhttp (WASM) driven with zero-copy glue. The hot path, top to bottom:
-//   execute(chunk) copies the chunk into the runtime's one input buffer and calls llhttp_execute;
+//   execute(chunk) has the runtime place the chunk in its one input buffer and run llhttp_execute,
+//   copying only the bytes llhttp reads (body bytes it merely counts are skipped: runtime.execute);
 //   llhttp calls back wasm_on_* with (parser pointer, address, length); the callbacks turn the
 //   address back into an offset in the caller's chunk (address - input address) and either record
 //   it (status, header names/values: HeadRecord) or hand out chunk.subarray() (body).
@@ -25,19 +26,10 @@ import { HeadRecord } from './head-record.js'
 import { HeadSize } from './head-size.js'
 import { llhttpWasmBytes } from './llhttp-binary.js'
 import { getRuntime, type LlhttpCallbacks, type LlhttpRuntime } from './llhttp-runtime.js'
+import { DEFAULT_MAX_HEADER_SIZE, type ResponseParserOptions } from './options.js'
 
-/** Options of {@link ResponseParser}. */
-export interface ResponseParserOptions {
-  /**
-   * Largest response head accepted, in bytes: the status line, the header lines and the blank
-   * line, counted as they arrive (across chunks). Larger heads throw ResponseTooLargeError. The
-   * same budget applies to the trailers of a chunked body.
-   * @default 65536
-   */
-  maxHeaderSize?: number
-}
+export type { ResponseParserOptions } from './options.js'
 
-const DEFAULT_MAX_HEADER_SIZE = 64 * 1024
 const EMPTY = new Uint8Array(0)
 
 /** Message phases. */
@@ -371,11 +363,13 @@ export class ResponseParser {
 
   // ---- internals ----
 
-  /** llhttp_execute over `chunk` (may be empty: that runs steps pending after a resume()). */
+  /** Runs llhttp over `chunk` (may be empty: that runs steps pending after a resume()). */
   #run(chunk: Uint8Array): number {
     const length = chunk.length
     const rt = this.#rt
-    const base = rt.acquireInput(chunk)
+    // Body bytes ahead are not copied; a chunk that is all body needs no room in WASM memory.
+    const ahead = length === 0 ? 0 : rt.bodyAhead(this.#ptr)
+    const base = ahead > length ? 0 : rt.acquireInput(length)
     const outerActive = active
     const outerPtr = activePtr
     active = this
@@ -388,21 +382,21 @@ export class ResponseParser {
     this.#size.chunk()
     let code: number
     try {
-      code = rt.exports.llhttp_execute(this.#ptr, base, length)
+      code = rt.execute(this.#ptr, chunk, base, ahead)
     } finally {
       active = outerActive
       activePtr = outerPtr
       this.#executing = false
       this.#chunk = EMPTY
       this.#view = EMPTY
-      rt.release(base)
+      if (base !== 0) rt.release(base)
     }
     let consumed = length
     if (code !== HPE_OK) {
       if (code === HPE_PAUSED) this.#paused = true
       else if (code === HPE_PAUSED_UPGRADE) this.#upgraded = true
       else this.#fail(code)
-      consumed = rt.exports.llhttp_get_error_pos(this.#ptr) - base
+      consumed = rt.consumed
     }
     if (this.#phase === HEAD) {
       if (!this.#size.pending(consumed)) this.#fail(-1, new ResponseTooLargeError(this.#size.limit))

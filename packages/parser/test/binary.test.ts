@@ -52,7 +52,7 @@ describe('the llhttp WASM binary', () => {
       ['headers_complete', 'message_begin', 'url', 'status', 'header_field', 'header_value', 'body', 'message_complete'].map((n) => `env.wasm_on_${n}`).sort(),
     )
     const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name))
-    for (const name of ['memory', '_initialize', 'malloc', 'free', 'llhttp_alloc', 'llhttp_execute', 'llhttp_finish', 'llhttp_reset', 'llhttp_resume', 'llhttp_get_error_pos', 'llhttp_errno_name', 'llhttp_should_keep_alive']) {
+    for (const name of ['memory', '_initialize', 'malloc', 'free', 'llhttp_alloc', 'llhttp_init', 'llhttp_settings_init', 'llhttp_execute', 'llhttp_finish', 'llhttp_reset', 'llhttp_resume', 'llhttp_get_error_pos', 'llhttp_errno_name', 'llhttp_should_keep_alive']) {
       expect(exports.has(name), name).toBe(true)
     }
   })

@@ -1,6 +1,7 @@
 // Valid responses: each must give the same result fed whole, byte by byte and at seeded random
 // split points, and that result must be what the response says.
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tuneInput } from '../src/llhttp-runtime.js'
 import { feed, latin1, splitings, type FeedOptions, type Message } from './helpers.js'
 
 interface Case {
@@ -244,5 +245,22 @@ describe('valid responses: same result however the bytes are split', () => {
     const reference = feed([latin1(bigHeaders.head + 'end')])
     expect(reference.messages[0]!.headers[0]).toBe('X-Big-00')
     expect(reference.messages[0]!.headers[1]).toBe('v'.repeat(1070))
+  })
+})
+
+describe('valid responses, with llhttp stopped at every head end (as done before large bodies)', () => {
+  let previous = tuneInput({})
+  beforeAll(() => void (previous = tuneInput({ splitMin: 0 })))
+  afterAll(() => void tuneInput(previous))
+  it('same results as the plain path (every byte copied, one llhttp_execute per chunk)', () => {
+    for (const [index, c] of cases.entries()) {
+      tuneInput({ skipBodies: false })
+      const reference = feed([c.input], c.options)
+      tuneInput({ skipBodies: true, splitMin: 0 })
+      expect(feed([c.input], c.options), c.name).toEqual(reference)
+      for (const [way, pieces] of splitings(c.input, 3000 + index)) {
+        expect(feed(pieces, c.options), `${c.name}: ${way}`).toEqual(reference)
+      }
+    }
   })
 })

@@ -2,7 +2,8 @@
 // (the same one) whether fed whole, byte by byte or split at random points. The list holds what
 // llhttp 9 rejects with every lenient flag off; things it accepts by spec are not asserted here.
 import { HttpParserError, ResponseTooLargeError, SonicError } from '@sonic/core'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tuneInput } from '../src/llhttp-runtime.js'
 import { feedError, latin1, splitings, type FeedOptions } from './helpers.js'
 
 interface Bad {
@@ -112,5 +113,33 @@ describe('malformed responses get a typed error, however they are split', () => 
 
   it('covers at least 30 distinct malformed inputs', () => {
     expect(new Set(bad.map((b) => b.input.toString('latin1'))).size).toBeGreaterThanOrEqual(30)
+  })
+})
+
+describe('malformed responses, with llhttp stopped at every head end (as done before large bodies)', () => {
+  let previous = tuneInput({})
+  beforeAll(() => void (previous = tuneInput({ splitMin: 0 })))
+  afterAll(() => void tuneInput(previous))
+  it('the same error as the plain path (every byte copied, one llhttp_execute per chunk)', () => {
+    const describeError = (error: unknown): string =>
+      error instanceof HttpParserError ? `${error.llhttpCode}: ${error.reason}` : error instanceof ResponseTooLargeError ? `too large: ${error.limit}` : String(error)
+    const plain = { skipBodies: false }
+    const everyHead = { skipBodies: true, splitMin: 0 }
+    const errorWith = (tuning: Parameters<typeof tuneInput>[0], pieces: Uint8Array[], options?: FeedOptions): string => {
+      tuneInput(tuning)
+      return describeError(feedError(pieces, options))
+    }
+    for (const [index, b] of bad.entries()) {
+      const reference = errorWith(plain, [b.input], b.options)
+      expect(errorWith(everyHead, [b.input], b.options), b.name).toBe(reference)
+      for (const [way, pieces] of splitings(b.input, 4000 + index)) {
+        expect(errorWith(everyHead, pieces, b.options), `${b.name}: ${way}`).toBe(reference)
+      }
+      // With a large tail after the input (which the default threshold splits before, too).
+      const tail = [Buffer.concat([b.input, Buffer.alloc(8192, 0x41)])]
+      const padded = errorWith(plain, tail, b.options)
+      expect(errorWith(everyHead, tail, b.options), `${b.name}: padded`).toBe(padded)
+      expect(errorWith(previous, tail, b.options), `${b.name}: padded`).toBe(padded)
+    }
   })
 })
