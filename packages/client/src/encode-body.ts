@@ -1,5 +1,5 @@
 // Turns every accepted `data`/`json` form into core's RequestBody plus the content-type it implies.
-import { InvalidArgumentError, type RequestBody, type StreamBody } from '@sonic/core'
+import { InvalidArgumentError, readWebStream, type RequestBody, type StreamBody } from '@sonic/core'
 import { MultipartForm, urlEncode } from '@sonic/multipart'
 import { Readable } from 'node:stream'
 import type { RequestData } from './options.js'
@@ -37,22 +37,7 @@ function oneShot(source: Iterable<Uint8Array | string> | AsyncIterable<Uint8Arra
 }
 
 function blobBody(blob: Blob): StreamBody {
-  return {
-    length: blob.size,
-    replayable: true,
-    async *stream() {
-      const reader = blob.stream().getReader()
-      try {
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) return
-          yield value
-        }
-      } finally {
-        reader.releaseLock()
-      }
-    },
-  }
+  return { length: blob.size, replayable: true, stream: () => readWebStream(blob.stream()) }
 }
 
 /**

@@ -27,6 +27,7 @@ export { PoolConfig } from './pool-config.js'
 export type { PoolConfigInit } from './pool-config.js'
 export { isToken, isSafeFieldValue, assertHeaderName, assertHeaderValue, assertMethod, assertPath } from './validate.js'
 export { isStreamBody } from './body.js'
+export { readWebStream } from './web-stream.js'
 export type { Progress, StreamBody, RequestBody, BodyReader } from './body.js'
 export type {
   PoolableConnection,

@@ -3,7 +3,7 @@
 // fails or finishes: the cleanup sits in `finally`, which an async generator runs on return().
 import { open, type FileHandle } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { InvalidArgumentError } from '@sonic/core'
+import { InvalidArgumentError, readWebStream } from '@sonic/core'
 import { CHUNK_SIZE } from './constants.js'
 
 function fileError(action: string, path: string, err: unknown): InvalidArgumentError {
@@ -83,21 +83,7 @@ export async function* readPath(path: string, expected: number | null): AsyncGen
 
 /** Reads a Blob (or File, e.g. from fs.openAsBlob) through its stream; cancels it on early stop. */
 export async function* readBlob(blob: Blob): AsyncGenerator<Uint8Array> {
-  const reader = blob.stream().getReader()
-  let done = false
-  try {
-    for (;;) {
-      const r = await reader.read()
-      if (r.done) {
-        done = true
-        return
-      }
-      yield* sliceBytes(r.value)
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => {})
-    reader.releaseLock()
-  }
+  for await (const chunk of readWebStream(blob.stream())) yield* sliceBytes(chunk)
 }
 
 /**

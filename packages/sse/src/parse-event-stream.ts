@@ -1,3 +1,4 @@
+import { readWebStream } from '@sonic/core'
 import { EventStreamParser, type EventStreamParserOptions, type ServerSentEvent } from './event-stream-parser.js'
 
 /** A byte stream: any async iterable of chunks, or a web ReadableStream such as a `fetch` body. */
@@ -33,25 +34,7 @@ export async function* parseEventStream(
 function iterate(source: ByteSource): AsyncIterable<Uint8Array> {
   if (source !== null && typeof source === 'object' && Symbol.asyncIterator in source) return source as AsyncIterable<Uint8Array>
   if (source !== null && typeof source === 'object' && typeof (source as ReadableStream).getReader === 'function') {
-    return readStream(source as ReadableStream<Uint8Array>)
+    return readWebStream(source as ReadableStream<Uint8Array>)
   }
   throw new TypeError('parseEventStream: source must be an AsyncIterable<Uint8Array> or a ReadableStream')
-}
-
-async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
-  const reader = stream.getReader()
-  let done = false
-  try {
-    for (;;) {
-      const r = await reader.read()
-      if (r.done) {
-        done = true
-        return
-      }
-      yield r.value
-    }
-  } finally {
-    if (!done) await reader.cancel().catch(() => {})
-    reader.releaseLock()
-  }
 }
