@@ -15,7 +15,8 @@ export interface EncodedBody {
 
 const NONE: EncodedBody = Object.freeze({ body: null, contentType: null, replayable: true })
 
-const encoder = new TextEncoder()
+/** UTF-8 bytes of `text`; Buffer.from takes small strings from node's pool instead of a new ArrayBuffer each. */
+const utf8 = (text: string): Uint8Array => Buffer.from(text, 'utf8')
 
 function isPlainObject(v: object): v is Record<string, unknown> {
   const proto = Object.getPrototypeOf(v)
@@ -53,17 +54,17 @@ export function encodeBody(
     if (data !== undefined && data !== null) throw new InvalidArgumentError('Pass either data or json, not both')
     const text = jsonSerializer(json)
     if (typeof text !== 'string') throw new InvalidArgumentError('jsonSerializer must return a string')
-    return { body: encoder.encode(text), contentType: 'application/json', replayable: true }
+    return { body: utf8(text), contentType: 'application/json', replayable: true }
   }
   if (data === undefined || data === null) return NONE
-  if (typeof data === 'string') return { body: encoder.encode(data), contentType: 'text/plain; charset=utf-8', replayable: true }
+  if (typeof data === 'string') return { body: utf8(data), contentType: 'text/plain; charset=utf-8', replayable: true }
   if (data instanceof Uint8Array) return { body: data, contentType: null, replayable: true }
   if (data instanceof ArrayBuffer) return { body: new Uint8Array(data), contentType: null, replayable: true }
   if (ArrayBuffer.isView(data)) {
     return { body: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), contentType: null, replayable: true }
   }
   if (data instanceof URLSearchParams) {
-    return { body: encoder.encode(data.toString()), contentType: 'application/x-www-form-urlencoded', replayable: true }
+    return { body: utf8(data.toString()), contentType: 'application/x-www-form-urlencoded', replayable: true }
   }
   if (data instanceof MultipartForm) return formBody(data)
   if (typeof FormData !== 'undefined' && data instanceof FormData) return formBody(MultipartForm.fromFormData(data))
@@ -85,7 +86,7 @@ export function encodeBody(
         return formBody(form)
       }
       return {
-        body: encoder.encode(urlEncode(data as Parameters<typeof urlEncode>[0])),
+        body: utf8(urlEncode(data as Parameters<typeof urlEncode>[0])),
         contentType: 'application/x-www-form-urlencoded',
         replayable: true,
       }
