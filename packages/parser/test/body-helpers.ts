@@ -3,7 +3,7 @@
 // and the bytes execute() should copy into WASM memory.
 import { PAUSE, ResponseParser } from '../src/index.js'
 import { inputBytesCopied } from '../src/llhttp-runtime.js'
-import { latin1, prng } from './helpers.js'
+import { latin1, prng, splitAt } from './helpers.js'
 
 export const READ = 64 * 1024
 
@@ -26,17 +26,9 @@ export function chunkedOf(chunks: Uint8Array[]): Buffer {
 
 /** Pieces of `bytes`, each in its own buffer: cut at every point of `cuts` and every READ bytes. */
 export function cutAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = new Set<number>()
-  for (let at = READ; at < bytes.length; at += READ) points.add(at)
-  for (const at of cuts) if (at > 0 && at < bytes.length) points.add(at)
-  const sorted = [...points].sort((a, b) => a - b)
-  const out: Uint8Array[] = []
-  let from = 0
-  for (const at of [...sorted, bytes.length]) {
-    out.push(Uint8Array.from(bytes.subarray(from, at)))
-    from = at
-  }
-  return out
+  const points: number[] = [...cuts]
+  for (let at = READ; at < bytes.length; at += READ) points.push(at)
+  return splitAt(bytes, points)
 }
 
 /** Where the bodies of a stream are, and where its messages begin. */

@@ -117,7 +117,12 @@ export function byteByByte(bytes: Uint8Array): Uint8Array[] {
 export function randomSplit(bytes: Uint8Array, random: () => number, cuts: number): Uint8Array[] {
   const points = new Set<number>()
   for (let i = 0; i < cuts && bytes.length > 1; i++) points.add(1 + Math.floor(random() * (bytes.length - 1)))
-  const sorted = [...points].sort((a, b) => a - b)
+  return splitAt(bytes, points)
+}
+
+/** `bytes` cut at every point in `points` (0 < point < length), each piece a fresh copy. */
+export function splitAt(bytes: Uint8Array, points: Iterable<number>): Uint8Array[] {
+  const sorted = [...new Set(points)].filter((at) => at > 0 && at < bytes.length).sort((a, b) => a - b)
   const out: Uint8Array[] = []
   let from = 0
   for (const at of [...sorted, bytes.length]) {
