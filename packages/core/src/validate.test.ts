@@ -20,6 +20,14 @@ describe('validation', () => {
     expect(isSafeFieldValue('snowman ☃')).toBe(false)
   })
 
+  it('rejects every control character but HTAB, and DEL; keeps obs-text (issue 17, defect 10)', () => {
+    for (let c = 0; c < 0x20; c++) expect(isSafeFieldValue(`a${String.fromCharCode(c)}b`)).toBe(c === 0x09)
+    expect(isSafeFieldValue('a\x7fb')).toBe(false)
+    expect(isSafeFieldValue('a\x1b[31mb')).toBe(false)
+    expect(isSafeFieldValue('caf\xe9 \x80\xff')).toBe(true)
+    expect(isSafeFieldValue(' !~')).toBe(true)
+  })
+
   it('methods and paths', () => {
     expect(() => assertMethod('GET\r\n')).toThrow(InvalidArgumentError)
     expect(() => assertMethod('PATCH')).not.toThrow()

@@ -1,5 +1,6 @@
-// Validation of what goes on the wire: header names are RFC 9110 tokens; values, methods and
-// paths must not carry CR, LF or NUL (request splitting). Used by HttpHeaders and by http1/http2
+// Validation of what goes on the wire: header names are RFC 9110 tokens; values must not carry
+// control characters other than HTAB (CR, LF and NUL would split the request; RFC 9110 §5.5
+// forbids the rest, as node:http and undici do); methods and paths must not carry CR, LF or NUL. Used by HttpHeaders and by http1/http2
 // before a byte is written.
 import { InvalidArgumentError } from './errors.js'
 
@@ -23,11 +24,15 @@ export function isToken(s: string): boolean {
   return true
 }
 
-/** True when `s` holds no CR, LF or NUL (and no character above U+00FF, which cannot be sent as latin1). */
+/**
+ * True when `s` is a valid field value (RFC 9110 §5.5): no control character but HTAB (so no CR,
+ * LF, NUL, \x01-\x1f or DEL) and no character above U+00FF, which cannot be sent as latin1.
+ * obs-text (\x80-\xff) is allowed.
+ */
 export function isSafeFieldValue(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
-    if (c === 0x0d || c === 0x0a || c === 0x00 || c > 0xff) return false
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f || c > 0xff) return false
   }
   return true
 }
@@ -37,10 +42,12 @@ export function assertHeaderName(name: string): void {
   if (!isToken(name)) throw new InvalidArgumentError(`Invalid header name: ${JSON.stringify(name)}`)
 }
 
-/** Throws InvalidArgumentError when `value` contains CR, LF, NUL or characters outside latin1. */
+/** Throws InvalidArgumentError when `value` contains a control character other than HTAB, or characters outside latin1. */
 export function assertHeaderValue(name: string, value: string): void {
   if (!isSafeFieldValue(value)) {
-    throw new InvalidArgumentError(`Invalid value for header ${JSON.stringify(name)}: CR, LF, NUL or non-latin1 character`)
+    throw new InvalidArgumentError(
+      `Invalid value for header ${JSON.stringify(name)}: CR, LF, NUL, another control character or a non-latin1 character`,
+    )
   }
 }
 
