@@ -3,6 +3,7 @@
 import { Readable, pipeline, type Transform } from 'node:stream'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
+import { HttpParserError, SonicError } from '@sonic/core'
 
 type ZlibWithZstd = typeof zlib & {
   createZstdDecompress?: () => Transform
@@ -42,17 +43,28 @@ const zstd = typeof z.zstdDecompress === 'function' ? promisify(z.zstdDecompress
 
 const LENIENT = { finishFlush: zlib.constants.Z_SYNC_FLUSH }
 
-/** Decodes a whole body. */
+/** Decodes a whole body. A corrupt body is an HttpParserError (HPE_BAD_CONTENT_ENCODING) with the zlib error as cause. */
 export async function decodeAll(data: Uint8Array, codings: string[]): Promise<Uint8Array> {
   let out = data
   for (const c of codings) {
     if (out.length === 0) return out
-    if (c === 'gzip' || c === 'x-gzip') out = await gunzip(out, LENIENT)
-    else if (c === 'deflate') out = isZlibWrapped(out) ? await inflate(out, LENIENT) : await inflateRaw(out, LENIENT)
-    else if (c === 'br') out = await brotli(out)
-    else if (c === 'zstd' && zstd !== null) out = await zstd(out)
+    try {
+      if (c === 'gzip' || c === 'x-gzip') out = await gunzip(out, LENIENT)
+      else if (c === 'deflate') out = isZlibWrapped(out) ? await inflate(out, LENIENT) : await inflateRaw(out, LENIENT)
+      else if (c === 'br') out = await brotli(out)
+      else if (c === 'zstd' && zstd !== null) out = await zstd(out)
+    } catch (err) {
+      throw decodeError(c, err)
+    }
   }
   return out
+}
+
+/** The typed error for a body that does not decode as its Content-Encoding says. */
+export function decodeError(coding: string, err: unknown): unknown {
+  if (err instanceof SonicError) return err
+  const detail = err instanceof Error ? err.message : String(err)
+  return new HttpParserError(`the ${coding} body does not decode: ${detail}`, 'HPE_BAD_CONTENT_ENCODING', { cause: err })
 }
 
 function decoderFor(coding: string, first: Uint8Array): Transform {
@@ -62,29 +74,53 @@ function decoderFor(coding: string, first: Uint8Array): Transform {
   return z.createZstdDecompress!()
 }
 
-/** Decodes a body as it streams, with backpressure; stopping early destroys the decoders and the source. */
-export async function* decodeStream(source: AsyncIterable<Uint8Array>, codings: string[]): AsyncGenerator<Uint8Array> {
+/**
+ * Decodes a body as it streams, with backpressure. Stopping early destroys the decoders and
+ * returns the source (so its connection is released); a corrupt body calls `onCorrupt` first,
+ * then throws an HttpParserError (HPE_BAD_CONTENT_ENCODING) with the zlib error as cause.
+ */
+export async function* decodeStream(source: AsyncIterable<Uint8Array>, codings: string[], onCorrupt?: () => void): AsyncGenerator<Uint8Array> {
   let stream: AsyncIterable<Uint8Array> = source
-  for (const coding of codings) stream = decodeOne(stream, coding)
+  for (const coding of codings) stream = decodeOne(stream, coding, onCorrupt)
   yield* stream
 }
 
-async function* decodeOne(source: AsyncIterable<Uint8Array>, coding: string): AsyncGenerator<Uint8Array> {
+async function* decodeOne(source: AsyncIterable<Uint8Array>, coding: string, onCorrupt: (() => void) | undefined): AsyncGenerator<Uint8Array> {
   const it = source[Symbol.asyncIterator]()
-  let first = await it.next()
-  while (!first.done && first.value.length === 0) first = await it.next()
-  if (first.done) return
-  const head = first.value
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    yield head
-    for (;;) {
-      const r = await it.next()
-      if (r.done) return
-      yield r.value
+  let decoder: Transform | null = null
+  let ended = false
+  try {
+    let first = await it.next()
+    while (!first.done && first.value.length === 0) first = await it.next()
+    if (first.done) {
+      ended = true
+      return
     }
+    const head = first.value
+    async function* rest(): AsyncGenerator<Uint8Array> {
+      yield head
+      for (;;) {
+        const r = await it.next()
+        if (r.done) {
+          ended = true
+          return
+        }
+        yield r.value
+      }
+    }
+    decoder = decoderFor(coding, head)
+    pipeline(Readable.from(rest(), { objectMode: false }), decoder, () => {})
+    try {
+      for await (const chunk of decoder) yield chunk as Uint8Array
+    } catch (err) {
+      const mapped = decodeError(coding, err)
+      if (mapped !== err) onCorrupt?.()
+      throw mapped
+    }
+  } finally {
+    decoder?.destroy()
+    // Stopped early or failed: hand the stop to the source, so the connection under it is
+    // released (drained or destroyed) instead of staying checked out.
+    if (!ended) await it.return?.(undefined)
   }
-  const decoder = decoderFor(coding, head)
-  const input = Readable.from(rest(), { objectMode: false })
-  pipeline(input, decoder, () => {})
-  for await (const chunk of decoder) yield chunk as Uint8Array
 }

@@ -74,6 +74,8 @@ export class HttpResponse {
   history: HttpResponse[] = []
   #reader: ReaderWithAll
   #control: BodyControl
+  /** Set when the body failed to decode: the connection is discarded, not reused. */
+  #corrupt = false
   #used = false
   #finished = false
   #stream: ReadableStream<Uint8Array> | null = null
@@ -232,7 +234,8 @@ export class HttpResponse {
       else if (errored) this.#finish(false)
       else {
         // Stopped early: discard the rest; the reader drains (keeps) or destroys the connection.
-        let cancelled = true
+        // A body that failed to decode is not trusted to leave the connection clean.
+        let cancelled = !this.#corrupt
         await reader.cancel().catch(() => {
           cancelled = false
         })
@@ -245,7 +248,7 @@ export class HttpResponse {
   readChunks(): AsyncGenerator<Uint8Array> {
     this.#take()
     const codings = parseContentEncoding(this.headers.get('content-encoding'))
-    return codings === null ? this.#rawChunks() : decodeStream(this.#rawChunks(), codings)
+    return codings === null ? this.#rawChunks() : decodeStream(this.#rawChunks(), codings, () => (this.#corrupt = true))
   }
 
   /** A web ReadableStream of the decompressed body, created on first access. */
