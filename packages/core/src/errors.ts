@@ -100,13 +100,20 @@ export class FingerprintMismatchError extends SonicError {
   }
 }
 
-/** The response header block was larger than the limit (default 64 KiB). */
+/**
+ * The response header block was larger than the limit (default 64 KiB), or a body was larger than
+ * can be held (`part: 'body'`).
+ */
 export class ResponseTooLargeError extends SonicError {
   static override readonly code = 'SONIC_RESPONSE_TOO_LARGE'
   readonly limit: number
-  constructor(limit: number, options?: SonicErrorOptions) {
-    super(`Response header block exceeds ${limit} bytes`, options)
+  /** What went over the limit: the header block (default) or the body. */
+  readonly part: 'head' | 'body'
+  constructor(limit: number, options?: SonicErrorOptions & { part?: 'head' | 'body' }) {
+    const part = options?.part ?? 'head'
+    super(`Response ${part === 'head' ? 'header block' : 'body'} exceeds ${limit} bytes`, options)
     this.limit = limit
+    this.part = part
   }
 }
 

@@ -1,5 +1,6 @@
 // The reader on its own, with a recording stand-in for the connection side.
-import { BodyUsedError } from '@sonic/core'
+import { constants as bufferConstants } from 'node:buffer'
+import { BodyUsedError, ResponseTooLargeError } from '@sonic/core'
 import { describe, expect, test } from 'vitest'
 import { HIGH_WATER_MARK, Http1BodyReader, type BodySource } from './body-reader.js'
 
@@ -137,5 +138,40 @@ describe('readAll into a buffer of the known length', () => {
     reader.push(new Uint8Array(10))
     reader.fail(new Error('boom'))
     await expect(all).rejects.toThrow('boom')
+  })
+
+  // issue 17, defect 5: a declared length is not trusted for the allocation.
+  test('readAll does not reserve a huge declared length up front', async () => {
+    const { reader } = setup(1024 * 1024 * 1024)
+    const before = process.memoryUsage().arrayBuffers
+    const all = reader.readAll()
+    reader.push(new Uint8Array(1024 * 1024))
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024)
+    reader.fail(new Error('gone'))
+    await expect(all).rejects.toThrow('gone')
+  })
+
+  test('readAll grows its buffer as bytes arrive and returns them exactly', async () => {
+    const size = 40 * 1024 * 1024 + 123
+    const { reader } = setup(size)
+    const all = reader.readAll()
+    const expected = Buffer.allocUnsafe(size)
+    for (let off = 0; off < size; off += 1024 * 1024) {
+      const chunk = new Uint8Array(Math.min(1024 * 1024, size - off)).fill((off >>> 20) & 0xff)
+      expected.set(chunk, off)
+      reader.push(chunk)
+    }
+    reader.end()
+    const got = await all
+    expect(got.byteLength).toBe(size)
+    expect(Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(expected)).toBe(true)
+  })
+
+  test('a declared length beyond what a buffer can hold is a ResponseTooLargeError, not a RangeError', async () => {
+    const length = bufferConstants.MAX_LENGTH + 1
+    const { reader } = setup(length)
+    const err = await reader.readAll().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ResponseTooLargeError)
+    expect((err as ResponseTooLargeError).part).toBe('body')
   })
 })

@@ -1,7 +1,8 @@
 // The pull side of a response body. The connection pushes views of socket chunks (no copies);
 // the consumer pulls them with read(). When more than HIGH_WATER_MARK bytes wait unread, push()
 // says so and the connection pauses the socket; reading below half of it resumes the socket.
-import { BodyUsedError, type BodyReader } from '@sonic/core'
+import { constants as bufferConstants } from 'node:buffer'
+import { BodyUsedError, ResponseTooLargeError, type BodyReader } from '@sonic/core'
 
 /** Bytes queued unread before the connection stops reading the socket. */
 export const HIGH_WATER_MARK = 256 * 1024
@@ -10,6 +11,13 @@ const LOW_WATER_MARK = HIGH_WATER_MARK / 2
 const EMPTY = new Uint8Array(0)
 /** readAll() of a body of known length at least this large copies chunks as they arrive. */
 const FILL_MIN = 64 * 1024
+/**
+ * The most readAll() reserves ahead of the bytes that arrived: a larger declared length is not
+ * trusted up front; the buffer doubles (up to the declared length) as bytes arrive past it.
+ */
+const FILL_STEP = 16 * 1024 * 1024
+/** The largest body readAll() can hold in one buffer. */
+const MAX_BODY = bufferConstants.MAX_LENGTH
 
 /** What a reader needs from its connection. */
 export interface BodySource {
@@ -51,6 +59,8 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
    */
   #fill: Uint8Array | null = null
   #fillOffset = 0
+  /** The size #fill grows to at most: the bytes the declared length still promises. */
+  #fillTarget = 0
 
   /** @internal Created by the connection for each response. */
   constructor(source: BodySource, length: number | null) {
@@ -75,11 +85,16 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
   push(chunk: Uint8Array): boolean {
     if (this.#cancelled !== null) return true
     this.#pushed += chunk.byteLength
-    const fill = this.#fill
+    let fill = this.#fill
     if (fill !== null) {
+      if (chunk.byteLength > fill.byteLength - this.#fillOffset && fill.byteLength < this.#fillTarget) fill = this.#grow(chunk.byteLength)
       const n = Math.min(chunk.byteLength, fill.byteLength - this.#fillOffset)
       fill.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), this.#fillOffset)
       this.#fillOffset += n
+      return true
+    }
+    if (this.#collect !== null && this.#buffered + chunk.byteLength > MAX_BODY) {
+      this.fail(new ResponseTooLargeError(MAX_BODY, { part: 'body' }))
       return true
     }
     const resolve = this.#resolve
@@ -163,8 +178,10 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
     const length = this.length
     if (length !== null) {
       const total = this.#buffered + (length - this.#pushed)
+      if (total > MAX_BODY) return Promise.reject(new ResponseTooLargeError(MAX_BODY, { part: 'body' }))
       if (total >= FILL_MIN) {
-        const fill = Buffer.allocUnsafe(total)
+        const fill = Buffer.allocUnsafe(Math.min(total, Math.max(FILL_STEP, this.#buffered)))
+        this.#fillTarget = total
         let offset = 0
         for (let i = this.#head; i < this.#queue.length; i++) {
           fill.set(this.#queue[i]!, offset)
@@ -215,6 +232,16 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
     } finally {
       if (!finished && this.#error === null) await this.cancel()
     }
+  }
+
+  /** Doubles #fill (at most to #fillTarget) so that `need` more bytes fit. */
+  #grow(need: number): Uint8Array {
+    const old = this.#fill!
+    const size = Math.min(this.#fillTarget, Math.max(old.byteLength * 2, this.#fillOffset + need))
+    const fill = Buffer.allocUnsafe(size)
+    fill.set(old.subarray(0, this.#fillOffset), 0)
+    this.#fill = fill
+    return fill
   }
 
   #shift(): Uint8Array {
