@@ -3,11 +3,12 @@
 import { Readable, pipeline, type Transform } from 'node:stream'
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
-import { HttpParserError, SonicError } from '@sonic/core'
+import { HttpParserError, ResponseTooLargeError, SonicError } from '@sonic/core'
+import type { BodyLimits } from './normalize-request.js'
 
 type ZlibWithZstd = typeof zlib & {
   createZstdDecompress?: () => Transform
-  zstdDecompress?: (buf: Uint8Array, cb: (err: Error | null, out: Buffer) => void) => void
+  zstdDecompress?: (buf: Uint8Array, opts: object, cb: (err: Error | null, out: Buffer) => void) => void
 }
 const z = zlib as ZlibWithZstd
 
@@ -43,22 +44,51 @@ const zstd = typeof z.zstdDecompress === 'function' ? promisify(z.zstdDecompress
 
 const LENIENT = { finishFlush: zlib.constants.Z_SYNC_FLUSH }
 
+/** The decompression ratio is checked only once more than this much has been decoded. */
+export const RATIO_FLOOR = 1024 * 1024
+
+/** Most decoded bytes allowed for `encoded` bytes under `limits` (Infinity: none). */
+function decodedCap(encoded: number, limits: BodyLimits): number {
+  const size = limits.maxResponseSize ?? Infinity
+  const ratio = limits.maxDecompressionRatio
+  return ratio === null ? size : Math.min(size, Math.max(RATIO_FLOOR, encoded * ratio))
+}
+
+function tooLarge(limits: BodyLimits, decoded: number, encoded: number): ResponseTooLargeError {
+  const size = limits.maxResponseSize
+  if (size !== null && decoded > size) return new ResponseTooLargeError(size, { part: 'body' })
+  const err = new ResponseTooLargeError(Math.floor(encoded * limits.maxDecompressionRatio!), { part: 'body' })
+  Object.defineProperty(err, 'message', {
+    value: `Response body decompresses more than ${limits.maxDecompressionRatio}× (maxDecompressionRatio): ${encoded} encoded bytes gave over ${decoded}`,
+  })
+  return err
+}
+
 /** Decodes a whole body. A corrupt body is an HttpParserError (HPE_BAD_CONTENT_ENCODING) with the zlib error as cause. */
-export async function decodeAll(data: Uint8Array, codings: string[]): Promise<Uint8Array> {
+export async function decodeAll(data: Uint8Array, codings: string[], limits: BodyLimits): Promise<Uint8Array> {
   let out = data
+  const cap = decodedCap(data.length, limits)
+  // zlib stops at maxOutputLength, so a bomb never takes more than the cap in memory.
+  const max = cap === Infinity ? undefined : Math.min(cap + 1, bufferMax)
+  const lenient = max === undefined ? LENIENT : { ...LENIENT, maxOutputLength: max }
+  const strict = max === undefined ? {} : { maxOutputLength: max }
   for (const c of codings) {
     if (out.length === 0) return out
     try {
-      if (c === 'gzip' || c === 'x-gzip') out = await gunzip(out, LENIENT)
-      else if (c === 'deflate') out = isZlibWrapped(out) ? await inflate(out, LENIENT) : await inflateRaw(out, LENIENT)
-      else if (c === 'br') out = await brotli(out)
-      else if (c === 'zstd' && zstd !== null) out = await zstd(out)
+      if (c === 'gzip' || c === 'x-gzip') out = await gunzip(out, lenient)
+      else if (c === 'deflate') out = isZlibWrapped(out) ? await inflate(out, lenient) : await inflateRaw(out, lenient)
+      else if (c === 'br') out = await brotli(out, strict)
+      else if (c === 'zstd' && zstd !== null) out = await zstd(out, strict)
     } catch (err) {
+      if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limits, cap + 1, data.length)
       throw decodeError(c, err)
     }
+    if (out.length > cap) throw tooLarge(limits, out.length, data.length)
   }
   return out
 }
+
+const bufferMax = 2 ** 31 - 1
 
 /** The typed error for a body that does not decode as its Content-Encoding says. */
 export function decodeError(coding: string, err: unknown): unknown {
@@ -79,10 +109,32 @@ function decoderFor(coding: string, first: Uint8Array): Transform {
  * returns the source (so its connection is released); a corrupt body calls `onCorrupt` first,
  * then throws an HttpParserError (HPE_BAD_CONTENT_ENCODING) with the zlib error as cause.
  */
-export async function* decodeStream(source: AsyncIterable<Uint8Array>, codings: string[], onCorrupt?: () => void): AsyncGenerator<Uint8Array> {
-  let stream: AsyncIterable<Uint8Array> = source
+export async function* decodeStream(
+  source: AsyncIterable<Uint8Array>,
+  codings: string[],
+  limits: BodyLimits,
+  onCorrupt?: () => void,
+): AsyncGenerator<Uint8Array> {
+  const counted = { encoded: 0 }
+  let stream: AsyncIterable<Uint8Array> = countBytes(source, counted)
   for (const coding of codings) stream = decodeOne(stream, coding, onCorrupt)
-  yield* stream
+  if (limits.maxResponseSize === null && limits.maxDecompressionRatio === null) {
+    yield* stream
+    return
+  }
+  let decoded = 0
+  for await (const chunk of stream) {
+    decoded += chunk.length
+    if (decoded > decodedCap(counted.encoded, limits)) throw tooLarge(limits, decoded, counted.encoded)
+    yield chunk
+  }
+}
+
+async function* countBytes(source: AsyncIterable<Uint8Array>, counted: { encoded: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    counted.encoded += chunk.length
+    yield chunk
+  }
 }
 
 async function* decodeOne(source: AsyncIterable<Uint8Array>, coding: string, onCorrupt: (() => void) | undefined): AsyncGenerator<Uint8Array> {

@@ -20,7 +20,7 @@ import { TCPConnector, type ConnectTarget, type Connector } from './connector.js
 import { compressBody } from './compress-body.js'
 import { ACCEPT_ENCODING } from './decode-body.js'
 import { Deadline } from './deadline.js'
-import { flattenHeaders, isIdempotent, prepareRequest, type ClientDefaults, type PreparedRequest } from './normalize-request.js'
+import { bodyLimits, DEFAULT_LIMITS, flattenHeaders, isIdempotent, prepareRequest, type BodyLimits, type ClientDefaults, type PreparedRequest } from './normalize-request.js'
 import { TargetCache } from './request-target.js'
 import type { RequestInput, RequestOptions } from './options.js'
 import { isRedirect, nextHop, type Hop } from './redirect.js'
@@ -52,6 +52,17 @@ export interface ClientOptions {
    * @default 5
    */
   maxRedirects?: number
+  /**
+   * Most bytes of a response body after decoding; more → ResponseTooLargeError while reading.
+   * @default null (no limit)
+   */
+  maxResponseSize?: number | null
+  /**
+   * Most decoded ÷ encoded bytes of a compressed body, checked once more than 1 MiB has been
+   * decoded (a decompression bomb → ResponseTooLargeError in bounded memory).
+   * @default 1000
+   */
+  maxDecompressionRatio?: number | null
   /**
    * Use HTTP/2 (not available in this build yet: true throws InvalidArgumentError).
    * @default false
@@ -112,6 +123,7 @@ export class HTTPClient {
       maxRedirects,
       http2: false,
       targets: new TargetCache(),
+      limits: bodyLimits(options, DEFAULT_LIMITS),
     }
   }
 
@@ -281,7 +293,7 @@ export class HTTPClient {
         if (attempt === 0 && canRetry(err, conn, req.method, hop.body, prep.replayable) && deadline?.fired !== true) continue
         throw deadline === null ? err : deadline.map(err)
       }
-      const control = new ExchangeControl(pool, conn, deadline, prep.onDownloadProgress)
+      const control = new ExchangeControl(pool, conn, deadline, prep.onDownloadProgress, prep.limits)
       const res = new HttpResponse(head, t.href, control)
       if (hasNoBody(hop.method, head.status, head.body.length)) await res.settleEmpty()
       return { res, control }
@@ -297,12 +309,20 @@ class ExchangeControl implements BodyControl {
   #final = false
   #done = false
   readonly onDownloadProgress: BodyControl['onDownloadProgress']
+  readonly limits: BodyLimits
 
-  constructor(pool: Pool<HttpConnection>, conn: HttpConnection, deadline: Deadline | null, progress: BodyControl['onDownloadProgress']) {
+  constructor(
+    pool: Pool<HttpConnection>,
+    conn: HttpConnection,
+    deadline: Deadline | null,
+    progress: BodyControl['onDownloadProgress'],
+    limits: BodyLimits,
+  ) {
     this.#pool = pool
     this.#conn = conn
     this.#deadline = deadline
     this.onDownloadProgress = progress
+    this.limits = limits
   }
 
   done(ok: boolean): void {

@@ -34,7 +34,30 @@ export interface PreparedRequest {
   onUploadProgress: ((p: Progress) => void) | null
   onDownloadProgress: ((p: Progress) => void) | null
   http2: boolean
+  limits: BodyLimits
 }
+
+/** Bounds on a response body, checked while it is read (→ ResponseTooLargeError). */
+export interface BodyLimits {
+  /** Most bytes of the body after decoding; null: no limit. */
+  readonly maxResponseSize: number | null
+  /** Most decoded ÷ encoded bytes, checked once more than 1 MiB has been decoded; null: no limit. */
+  readonly maxDecompressionRatio: number | null
+}
+
+/** Checks and freezes body limits; `base` fills what `init` leaves out. */
+export function bodyLimits(init: { maxResponseSize?: number | null; maxDecompressionRatio?: number | null }, base: BodyLimits): BodyLimits {
+  const size = init.maxResponseSize === undefined ? base.maxResponseSize : init.maxResponseSize
+  const ratio = init.maxDecompressionRatio === undefined ? base.maxDecompressionRatio : init.maxDecompressionRatio
+  if (size !== null && (!Number.isSafeInteger(size) || size < 0)) throw new InvalidArgumentError('maxResponseSize must be a non-negative integer or null')
+  if (ratio !== null && (typeof ratio !== 'number' || !(ratio >= 1) || !Number.isFinite(ratio))) {
+    throw new InvalidArgumentError('maxDecompressionRatio must be a finite number ≥ 1 or null')
+  }
+  return Object.freeze({ maxResponseSize: size, maxDecompressionRatio: ratio })
+}
+
+/** API.md's defaults: no size limit, a decompression ratio of at most 1000. */
+export const DEFAULT_LIMITS: BodyLimits = Object.freeze({ maxResponseSize: null, maxDecompressionRatio: 1000 })
 
 /** TLS settings that change which connections may be shared. */
 export interface TlsSettings {
@@ -55,6 +78,7 @@ export interface ClientDefaults {
   maxRedirects: number
   http2: boolean
   targets: TargetCache
+  limits: BodyLimits
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
@@ -218,6 +242,8 @@ export function prepareRequest(
     onUploadProgress: opts.onUploadProgress ?? null,
     onDownloadProgress: opts.onDownloadProgress ?? null,
     http2: opts.http2 ?? defaults.http2,
+    limits:
+      opts.maxResponseSize === undefined && opts.maxDecompressionRatio === undefined ? defaults.limits : bodyLimits(opts, defaults.limits),
   }
   if (opts.data == null && opts.json === undefined) return prep
   const encoded = encodeBody(opts.data, opts.json, opts.jsonSerializer ?? JSON.stringify, opts.multipart === true)

@@ -90,6 +90,10 @@ export interface RequestOptions {
   onUploadProgress?: (progress: Progress) => void
   /** Called as response body bytes arrive. */
   onDownloadProgress?: (progress: Progress) => void
+  /** @default the client's maxResponseSize (null: no limit) */
+  maxResponseSize?: number | null
+  /** @default the client's maxDecompressionRatio (1000) */
+  maxDecompressionRatio?: number | null
 }
 
 /** Options of request() and its shortcuts, plus the URL. */

@@ -1,7 +1,8 @@
 // The response users hold: head fields, lazily built conveniences, and one-shot body reading that
 // gives the connection back to the pool as soon as the body is done.
-import { BodyUsedError, type BodyReader, type HttpHeaders, type HttpResponseHead, type Progress } from '@sonic/core'
+import { BodyUsedError, ResponseTooLargeError, type BodyReader, type HttpHeaders, type HttpResponseHead, type Progress } from '@sonic/core'
 import { decodeAll, decodeStream, parseContentEncoding } from './decode-body.js'
+import type { BodyLimits } from './normalize-request.js'
 
 /** What the client hands a response so it can finish the exchange. */
 export interface BodyControl {
@@ -10,6 +11,8 @@ export interface BodyControl {
   /** Maps an error from the connection (e.g. after a request timeout fired) to the one to throw. */
   mapError(err: unknown): unknown
   onDownloadProgress: ((p: Progress) => void) | null
+  /** Bounds on the body (maxResponseSize, maxDecompressionRatio). */
+  limits: BodyLimits
 }
 
 type ReaderWithAll = BodyReader & { readAll?: () => Promise<Uint8Array> }
@@ -152,12 +155,17 @@ export class HttpResponse {
     this.#control.done(ok)
   }
 
-  async #readRaw(): Promise<Uint8Array> {
+  async #readRaw(max: number | null): Promise<Uint8Array> {
     const reader = this.#reader
     const progress = this.#control.onDownloadProgress
     try {
       let data: Uint8Array
-      if (progress === null && reader.readAll !== undefined) {
+      if (max !== null && reader.length !== null && reader.length > max) {
+        // Declared too large: not a byte is read; the connection is drained or closed.
+        await reader.cancel().catch(() => {})
+        throw new ResponseTooLargeError(max, { part: 'body' })
+      }
+      if (progress === null && reader.readAll !== undefined && (max === null || reader.length !== null)) {
         data = await reader.readAll()
       } else {
         const chunks: Uint8Array[] = []
@@ -168,6 +176,10 @@ export class HttpResponse {
           if (c === null) break
           chunks.push(c)
           total += c.length
+          if (max !== null && total > max) {
+            await reader.cancel().catch(() => {})
+            throw new ResponseTooLargeError(max, { part: 'body' })
+          }
           if (progress !== null) progress(length === undefined ? { loaded: total } : { loaded: total, total: length })
         }
         data = total === 0 ? EMPTY : concat(chunks, total)
@@ -183,9 +195,11 @@ export class HttpResponse {
   /** The whole body, decompressed. */
   async bytes(): Promise<Uint8Array> {
     this.#take()
-    const raw = await this.#readRaw()
     const codings = parseContentEncoding(this.headers.get('content-encoding'))
-    return codings === null ? raw : decodeAll(raw, codings)
+    const limits = this.#control.limits
+    // A raw body is bounded while it is read; a compressed one by what it decodes to.
+    const raw = await this.#readRaw(codings === null ? limits.maxResponseSize : null)
+    return codings === null ? raw : decodeAll(raw, codings, limits)
   }
 
   /** The body as an ArrayBuffer (fetch compatibility). */
@@ -205,7 +219,7 @@ export class HttpResponse {
     return decoder(await this.text()) as T
   }
 
-  async *#rawChunks(): AsyncGenerator<Uint8Array> {
+  async *#rawChunks(max: number | null): AsyncGenerator<Uint8Array> {
     const reader = this.#reader
     const progress = this.#control.onDownloadProgress
     const length = reader.length ?? undefined
@@ -222,10 +236,10 @@ export class HttpResponse {
           throw this.#control.mapError(err)
         }
         if (c === null) break
-        if (progress !== null) {
-          loaded += c.length
-          progress(length === undefined ? { loaded } : { loaded, total: length })
-        }
+        loaded += c.length
+        // Too large: stop here; the finally below drains or closes the connection.
+        if (max !== null && loaded > max) throw new ResponseTooLargeError(max, { part: 'body' })
+        if (progress !== null) progress(length === undefined ? { loaded } : { loaded, total: length })
         yield c
       }
       ok = true
@@ -248,7 +262,9 @@ export class HttpResponse {
   readChunks(): AsyncGenerator<Uint8Array> {
     this.#take()
     const codings = parseContentEncoding(this.headers.get('content-encoding'))
-    return codings === null ? this.#rawChunks() : decodeStream(this.#rawChunks(), codings, () => (this.#corrupt = true))
+    const limits = this.#control.limits
+    if (codings === null) return this.#rawChunks(limits.maxResponseSize)
+    return decodeStream(this.#rawChunks(null), codings, limits, () => (this.#corrupt = true))
   }
 
   /** A web ReadableStream of the decompressed body, created on first access. */
