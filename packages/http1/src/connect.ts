@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import * as net from 'node:net'
 import type { Duplex } from 'node:stream'
 import * as tls from 'node:tls'
-import { AbortError, ConnectError, ConnectTimeoutError, FingerprintMismatchError, InvalidArgumentError } from '@sonic/core'
+import { AbortError, ConnectError, ConnectTimeoutError, DnsError, FingerprintMismatchError, InvalidArgumentError } from '@sonic/core'
 import { Http1Connection } from './connection.js'
 import type { TlsSessionCache } from './tls-session-cache.js'
 
@@ -95,7 +95,7 @@ function peerFingerprint(socket: tls.TLSSocket): string {
  * Opens a connection and resolves once it can carry requests (TCP connected; for https the TLS
  * handshake done and the fingerprint checked).
  *
- * Errors: refused/unreachable/TLS failure → ConnectError (cause = the OS or TLS error); too slow →
+ * Errors: a name that does not resolve → DnsError; refused/unreachable/TLS failure → ConnectError (cause = the OS or TLS error); too slow →
  * ConnectTimeoutError; aborted → AbortError; pinned certificate differs → FingerprintMismatchError.
  *
  * @example
@@ -176,7 +176,7 @@ export function connectHttp1(options: Http1ConnectOptions): Promise<Http1Connect
       if (given !== null && given !== socket) given.destroy()
       reject(err)
     }
-    const onError = (err: Error): void => fail(new ConnectError(`Could not connect to ${target}: ${err.message}`, { cause: err }))
+    const onError = (err: Error): void => fail(connectError(err, target, options.hostname))
     const onClose = (): void => fail(new ConnectError(`The connection to ${target} closed while connecting`))
     const onAbort = (): void => fail(new AbortError(undefined, { cause: signal!.reason }))
     const onReady = (): void => {
@@ -255,4 +255,16 @@ function connectTls(
   }
   if (session !== undefined) opts.session = session
   return tls.connect(opts)
+}
+
+/**
+ * The error a failed connect reports: a DnsError from the resolver as it is, a failed system
+ * lookup (getaddrinfo) as a DnsError with the OS error as cause, anything else as a ConnectError.
+ */
+function connectError(err: Error, target: string, hostname: string): Error {
+  if (err instanceof DnsError) return err
+  if ((err as NodeJS.ErrnoException).syscall === 'getaddrinfo') {
+    return new DnsError(hostname, `Could not resolve ${hostname}: ${err.message}`, { cause: err })
+  }
+  return new ConnectError(`Could not connect to ${target}: ${err.message}`, { cause: err })
 }
