@@ -34,7 +34,10 @@ export interface ConnectTarget {
 export type ConnectionFactory = (target: ConnectTarget, signal?: AbortSignal) => Promise<HttpConnection>
 
 export interface ConnectorOptions {
-  /** Pool settings per host: 'example.com', 'https://example.com', 'https://example.com:8443' or ':default'. */
+  /**
+   * Pool settings per host: 'example.com', 'example.com:8443', 'https://example.com',
+   * 'https://example.com:8443' or ':default'. Another key → InvalidArgumentError.
+   */
   poolConfigs?: Record<string, PoolConfigInit | PoolConfig>
   /** Default timeouts of requests through this connector. */
   timeouts?: Timeouts | TimeoutsInit
@@ -73,6 +76,44 @@ export interface ConnectorOptions {
 
 const SEP = '\u0000'
 
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[^\s:/?#@[\]]+):(\d{1,5})$/
+const HOST = /^[^\s:/?#@[\]]+$/
+
+/**
+ * A poolConfigs key in the form poolConfigFor looks up (hosts lower-cased, IPv6 without
+ * brackets); throws InvalidArgumentError for a key that is no origin, host:port or host.
+ */
+function poolConfigKey(key: string): string {
+  if (key === ':default') return key
+  const bad = (why: string): InvalidArgumentError =>
+    new InvalidArgumentError(`poolConfigs key ${JSON.stringify(key)} ${why}: use ':default', 'host', 'host:port' or an origin such as 'https://host:8443'`)
+  if (key.includes('://')) {
+    let url: URL
+    try {
+      url = new URL(key)
+    } catch {
+      throw bad('is not a valid origin')
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad('has a scheme other than http or https')
+    if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || (url.pathname !== '/' && url.pathname !== '')) {
+      throw bad('is not a bare origin')
+    }
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    // URL drops a default port; a key that spelt one out still names that exact origin.
+    const explicitPort = url.port !== '' ? url.port : /:\d+\/?$/.test(key) ? (url.protocol === 'https:' ? '443' : '80') : null
+    return explicitPort === null ? `${url.protocol}//${host}` : `${url.protocol}//${host}:${explicitPort}`
+  }
+  const hp = HOST_PORT.exec(key)
+  if (hp !== null) {
+    const port = Number(hp[2])
+    if (port < 1 || port > 65535) throw bad('has a port outside 1-65535')
+    const host = hp[1]!.startsWith('[') ? hp[1]!.slice(1, -1) : hp[1]!
+    return `${host.toLowerCase()}:${port}`
+  }
+  if (HOST.test(key)) return key.toLowerCase()
+  throw bad('is not a host')
+}
+
 /** Shared machinery of TCPConnector and UnixConnector. */
 abstract class BaseConnector {
   readonly timeouts: Timeouts
@@ -93,20 +134,22 @@ abstract class BaseConnector {
     this.timeouts = Timeouts.from(opts.timeouts)
     this.#poolClass = opts.poolClass ?? (SmartPool as unknown as PoolClass)
     this.#poolConfigs = new Map()
-    for (const [key, init] of Object.entries(opts.poolConfigs ?? {})) this.#poolConfigs.set(key, PoolConfig.from(init))
+    for (const [key, init] of Object.entries(opts.poolConfigs ?? {})) this.#poolConfigs.set(poolConfigKey(key), PoolConfig.from(init))
     this.customFactory = opts.connectionFactory ?? null
     this.family = opts.family ?? 0
     this.localAddress = opts.localAddress
   }
 
-  /** The pool config for an origin: exact origin, scheme+host, host, then ':default'. */
+  /** The pool config for an origin: exact origin, scheme+host, host:port, host, then ':default'. */
   poolConfigFor(protocol: string, hostname: string, port: number): PoolConfig {
     const c = this.#poolConfigs
     if (c.size === 0) return PoolConfig.DEFAULT
+    const host = hostname.toLowerCase()
     return (
-      c.get(`${protocol}//${hostname}:${port}`) ??
-      c.get(`${protocol}//${hostname}`) ??
-      c.get(hostname) ??
+      c.get(`${protocol}//${host}:${port}`) ??
+      c.get(`${protocol}//${host}`) ??
+      c.get(`${host}:${port}`) ??
+      c.get(host) ??
       c.get(':default') ??
       PoolConfig.DEFAULT
     )

@@ -12,6 +12,7 @@ import {
   type Progress,
   type RequestBody,
 } from '@sonic/core'
+import { createHash, type Hash } from 'node:crypto'
 import type { ConnectionOptions } from 'node:tls'
 import { encodeBody, type EncodedBody } from './encode-body.js'
 import type { AuthInit, ParamsInit, RequestInput, RequestOptions } from './options.js'
@@ -172,16 +173,56 @@ function tlsSettings(opts: RequestOptions, defaults: ClientDefaults): TlsSetting
   return { rejectUnauthorized: verify, options, fingerprint, key }
 }
 
-const tlsObjectIds = new WeakMap<object, number>()
-let nextTlsId = 1
-/** Identity key of a tls options object: the same object shares connections, another does not. */
+/** Content keys of tls options objects seen before (an object is hashed once). */
+const tlsKeys = new WeakMap<object, string>()
+/** Identity ids of what has no content to compare (functions, SecureContext, KeyObject, …). */
+const identities = new WeakMap<object, number>()
+let nextIdentity = 1
+
+/**
+ * Content key of a tls options object: two objects with the same CA, cert, key and settings
+ * share pools and TLS sessions; a fresh `{ ca }` per request no longer opens a new pool each time.
+ * Strings, numbers, booleans, bytes, arrays and plain objects count by content; functions and
+ * other objects by identity. An object is hashed on first use: mutate a copy, not the original.
+ */
 function tlsOptionsKey(options: object): string {
-  let id = tlsObjectIds.get(options)
-  if (id === undefined) {
-    id = nextTlsId++
-    tlsObjectIds.set(options, id)
+  let key = tlsKeys.get(options)
+  if (key === undefined) {
+    const hash = createHash('sha256')
+    feedKey(hash, options)
+    key = hash.digest('base64url')
+    tlsKeys.set(options, key)
   }
-  return String(id)
+  return key
+}
+
+function feedKey(hash: Hash, v: unknown): void {
+  if (v === undefined || v === null) hash.update('n;')
+  else if (typeof v === 'string') hash.update(`s${v.length}:`).update(v)
+  else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') hash.update(`${typeof v}:${String(v)};`)
+  else if (ArrayBuffer.isView(v)) hash.update(`b${v.byteLength}:`).update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+  else if (Array.isArray(v)) {
+    hash.update(`a${v.length}[`)
+    for (const x of v) feedKey(hash, x)
+    hash.update(']')
+  } else if (typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)) {
+    const rec = v as Record<string, unknown>
+    const names = Object.keys(rec).filter((k) => rec[k] !== undefined).sort()
+    hash.update(`o${names.length}{`)
+    for (const k of names) {
+      hash.update(`${k.length}:${k}`)
+      feedKey(hash, rec[k])
+    }
+    hash.update('}')
+  } else {
+    const obj = v as object
+    let id = identities.get(obj)
+    if (id === undefined) {
+      id = nextIdentity++
+      identities.set(obj, id)
+    }
+    hash.update(`i${id};`)
+  }
 }
 
 /** The target of `input`, from the client's cache when the URL was seen before. */
