@@ -2,6 +2,7 @@
 // (per hop) pick the pool → acquire → connection.request → HttpResponse, following redirects and
 // keeping cookies when asked. Everything protocol-specific lives below, in the connection.
 import {
+  attachRequest,
   ClientClosedError,
   ConnectionClosedError,
   HttpHeaders,
@@ -150,6 +151,8 @@ export class HTTPClient {
         prep.headers = [...prep.headers, 'content-encoding', prep.compress]
       }
       return await this.#run(prep)
+    } catch (err) {
+      throw attachRequest(err, requestMethod(options), String(url))
     } finally {
       if (--this.#pending === 0 && this.#idle.length > 0) {
         const waiters = this.#idle
@@ -231,7 +234,7 @@ export class HTTPClient {
       }
     } catch (err) {
       deadline?.clear()
-      throw deadline === null ? err : deadline.map(err)
+      throw attachRequest(deadline === null ? err : deadline.map(err), hop.method, hop.target.href)
     }
   }
 
@@ -293,7 +296,7 @@ export class HTTPClient {
         if (attempt === 0 && canRetry(err, conn, req.method, hop.body, prep.replayable) && deadline?.fired !== true) continue
         throw deadline === null ? err : deadline.map(err)
       }
-      const control = new ExchangeControl(pool, conn, deadline, prep.onDownloadProgress, prep.limits)
+      const control = new ExchangeControl(pool, conn, deadline, prep.onDownloadProgress, prep.limits, hop.method, t.href)
       const res = new HttpResponse(head, t.href, control)
       if (hasNoBody(hop.method, head.status, head.body.length)) await res.settleEmpty()
       return { res, control }
@@ -308,6 +311,8 @@ class ExchangeControl implements BodyControl {
   #deadline: Deadline | null
   #final = false
   #done = false
+  #method: string
+  #href: string
   readonly onDownloadProgress: BodyControl['onDownloadProgress']
   readonly limits: BodyLimits
 
@@ -317,7 +322,11 @@ class ExchangeControl implements BodyControl {
     deadline: Deadline | null,
     progress: BodyControl['onDownloadProgress'],
     limits: BodyLimits,
+    method: string,
+    href: string,
   ) {
+    this.#method = method
+    this.#href = href
     this.#pool = pool
     this.#conn = conn
     this.#deadline = deadline
@@ -340,7 +349,7 @@ class ExchangeControl implements BodyControl {
   }
 
   mapError(err: unknown): unknown {
-    return this.#deadline === null ? err : this.#deadline.map(err)
+    return attachRequest(this.#deadline === null ? err : this.#deadline.map(err), this.#method, this.#href)
   }
 }
 
@@ -358,4 +367,10 @@ function canRetry(err: unknown, conn: HttpConnection, method: string, body: Requ
   if (!isIdempotent(method)) return false
   if (body !== null && isStreamBody(body) && (!body.replayable || !replayable)) return false
   return true
+}
+
+/** The method a request was asked with, for naming it in an error before it was normalised. */
+function requestMethod(options: RequestOptions | null | undefined): string {
+  const m = options != null && typeof options === 'object' ? options.method : undefined
+  return typeof m === 'string' ? m.toUpperCase() : 'GET'
 }

@@ -199,7 +199,12 @@ export class HttpResponse {
     const limits = this.#control.limits
     // A raw body is bounded while it is read; a compressed one by what it decodes to.
     const raw = await this.#readRaw(codings === null ? limits.maxResponseSize : null)
-    return codings === null ? raw : decodeAll(raw, codings, limits)
+    if (codings === null) return raw
+    try {
+      return await decodeAll(raw, codings, limits)
+    } catch (err) {
+      throw this.#control.mapError(err)
+    }
   }
 
   /** The body as an ArrayBuffer (fetch compatibility). */
@@ -238,7 +243,7 @@ export class HttpResponse {
         if (c === null) break
         loaded += c.length
         // Too large: stop here; the finally below drains or closes the connection.
-        if (max !== null && loaded > max) throw new ResponseTooLargeError(max, { part: 'body' })
+        if (max !== null && loaded > max) throw this.#control.mapError(new ResponseTooLargeError(max, { part: 'body' }))
         if (progress !== null) progress(length === undefined ? { loaded } : { loaded, total: length })
         yield c
       }

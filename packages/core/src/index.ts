@@ -1,4 +1,4 @@
-export { SonicError, isSonicError } from './sonic-error.js'
+export { SonicError, isSonicError, attachRequest } from './sonic-error.js'
 export type { SonicErrorOptions } from './sonic-error.js'
 export {
   ConnectError,

@@ -16,6 +16,10 @@ export class SonicError extends Error {
   static readonly code: string = 'SONIC_ERROR'
   /** Stable machine-readable code, equal to the class's static `code`. */
   readonly code: string
+  /** The method of the request this error belongs to, when it belongs to one. */
+  declare readonly method?: string
+  /** The URL (without its query) of the request this error belongs to, when it belongs to one. */
+  declare readonly url?: string
   declare readonly [MARK]: true
 
   constructor(message: string, options?: SonicErrorOptions) {
@@ -44,4 +48,19 @@ export class SonicError extends Error {
 /** True when `value` is an error thrown by any copy of sonic. */
 export function isSonicError(value: unknown): value is SonicError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARK] === true
+}
+
+/**
+ * Names the request `err` belongs to: sets `method` and `url` (query left out: it may carry
+ * secrets) and appends them to the message. Errors that already name a request, and values that
+ * are not sonic errors, are returned as they are.
+ */
+export function attachRequest(err: unknown, method: string, url: string): unknown {
+  if (!isSonicError(err) || err.url !== undefined) return err
+  const q = url.indexOf('?')
+  const shown = q === -1 ? url : url.slice(0, q)
+  Object.defineProperty(err, 'method', { value: method, enumerable: true })
+  Object.defineProperty(err, 'url', { value: shown, enumerable: true })
+  err.message = `${err.message} (${method} ${shown})`
+  return err
 }
