@@ -7,5 +7,7 @@ export default defineConfig({
     poolOptions: { forks: { execArgv: ['--expose-gc'] } },
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Builds the workspace packages these tests import when they are not built yet.
+    globalSetup: ['../../scripts/build-deps.mjs'],
   },
 })

@@ -4,6 +4,6 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     // Tests import src/, which loads dist/llhttp.wasm: make sure it exists.
-    globalSetup: ['./test/global-setup.ts'],
+    globalSetup: ['../../scripts/build-deps.mjs', './test/global-setup.ts'],
   },
 })
