@@ -1,7 +1,7 @@
 // vitest globalSetup of every package with workspace dependencies: the tests import those
 // dependencies' built dist/, so when one is missing (a clean clone running
 // `pnpm --filter @sonic/<name> test` without turbo) it builds the package's dependencies first
-// with turbo. Under `npm test` turbo has built them already and this only checks.
+// with pnpm. Under `npm test` turbo has built them already and this only checks.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -41,11 +41,13 @@ export default function setup() {
   const missing = [...dependencies(self, all)].filter((name) => !existsSync(join(all.get(name).dir, 'dist', 'index.js')))
   if (missing.length === 0) return
   console.log(`[sonic] building the dependencies of ${self.name} (${missing.join(', ')} not built)`)
-  const turbo = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'turbo.cmd' : 'turbo')
-  const r = spawnSync(turbo, ['run', 'build', `--filter=${self.name}^...`, '--output-logs=errors-only'], {
+  // pnpm (which runs this test script) builds the dependencies in topological order.
+  const execpath = process.env.npm_execpath ?? ''
+  const viaPnpm = /pnpm/.test(execpath)
+  const pnpm = viaPnpm ? [process.execPath, execpath] : [join(root, '.tools', 'node_modules', '.bin', 'pnpm')]
+  const r = spawnSync(pnpm[0], [...pnpm.slice(1), '--filter', `${self.name}^...`, 'run', 'build'], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
   })
   if (r.status !== 0) throw new Error(`[sonic] building the dependencies of ${self.name} failed`)
 }
