@@ -114,12 +114,17 @@ function poolConfigKey(key: string): string {
   throw bad('is not a host')
 }
 
+/** Pools kept before empty ones are first dropped. */
+const SWEEP_MIN = 64
+
 /** Shared machinery of TCPConnector and UnixConnector. */
 abstract class BaseConnector {
   readonly timeouts: Timeouts
   #poolConfigs: Map<string, PoolConfig>
   #poolClass: PoolClass
   #pools = new Map<string, { pool: Pool<HttpConnection>; target: ConnectTarget }>()
+  /** The map size at which the next new pool first drops the empty ones (amortised O(1)). */
+  #sweepAt = SWEEP_MIN
   #closed = false
   /** TLS sessions per TLS setting: a session verified under one CA or pin is never resumed under another. */
   #tlsSessions = new Map<string, TlsSessionCache>()
@@ -164,6 +169,7 @@ abstract class BaseConnector {
     if (sockConnect !== this.timeouts.sockConnect) key += SEP + 'c' + String(sockConnect)
     let entry = this.#pools.get(key)
     if (entry === undefined) {
+      if (this.#pools.size >= this.#sweepAt) this.#dropEmptyPools()
       const ct: ConnectTarget = {
         origin: target.origin,
         protocol: target.protocol,
@@ -208,6 +214,19 @@ abstract class BaseConnector {
 
   /** Makes one new connection to `target`. */
   protected abstract connect(target: ConnectTarget, signal?: AbortSignal): Promise<HttpConnection>
+
+  /**
+   * Forgets the pools that hold nothing (no connection, none being made, nobody waiting), so
+   * one-off origins and TLS settings do not grow the map for ever. An empty pool has nothing to
+   * close; a later request to its origin makes a new one.
+   */
+  #dropEmptyPools(): void {
+    for (const [key, { pool }] of this.#pools) {
+      const s = pool.stats
+      if (s.busy + s.idle + s.connecting + s.waiting === 0) this.#pools.delete(key)
+    }
+    this.#sweepAt = Math.max(SWEEP_MIN, this.#pools.size * 2)
+  }
 
   /** Pools by key (for inspection). */
   get pools(): ReadonlyMap<string, { pool: Pool<HttpConnection>; target: ConnectTarget }> {

@@ -248,12 +248,13 @@ export class HTTPClient {
   /** One hop: a connection from the pool, the request on it, and the response around its body. */
   async #exchange(prep: PreparedRequest, hop: Hop, deadline: Deadline | null): Promise<{ res: HttpResponse; control: ExchangeControl }> {
     const t = hop.target
-    const pool = this.connector.poolFor(t, t.https ? prep.tls : null, prep.timeouts.sockConnect)
     let headers = hop.headers
     if (this.cookieJar !== null) {
       const cookie = await this.cookieJar.getCookieString(t.href)
       if (cookie !== '') headers = [...headers, 'cookie', cookie]
     }
+    // Taken after the last await before acquire(): the connector may drop empty pools meanwhile.
+    const pool = this.connector.poolFor(t, t.https ? prep.tls : null, prep.timeouts.sockConnect)
     const req: HttpRequest = {
       method: hop.method,
       path: t.path,

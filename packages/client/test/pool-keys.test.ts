@@ -70,3 +70,27 @@ describe('poolConfigs keys', () => {
     },
   )
 })
+
+describe('empty pools are dropped', () => {
+  it('pools of one-off settings do not pile up once their connections are gone', async () => {
+    const closing = await httpServer((_req, res) => {
+      res.setHeader('connection', 'close')
+      res.end('bye')
+    })
+    try {
+      const connector = new TCPConnector()
+      await using c = new HTTPClient({ connector })
+      // Each sockConnect value is its own pool; the server closes every connection.
+      for (let i = 0; i < 300; i++) {
+        expect(await (await c.get(closing.url, { timeouts: { sockConnect: 5000 + i } })).text()).toBe('bye')
+      }
+      expect(connector.pools.size).toBeLessThanOrEqual(128)
+      // A pool with a kept-alive connection is not dropped.
+      await (await c.get(srv.url)).text()
+      for (let i = 0; i < 300; i++) await (await c.get(closing.url, { timeouts: { sockConnect: 9000 + i } })).text()
+      expect([...connector.pools.values()].some((e) => e.target.port === srv.port)).toBe(true)
+    } finally {
+      await closing.close()
+    }
+  })
+})
