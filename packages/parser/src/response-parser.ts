@@ -310,6 +310,15 @@ export class ResponseParser {
     this.#statusCode = statusCode
     this.#versionMajor = u8[p + OFFSET_HTTP_MAJOR]!
     this.#versionMinor = u8[p + OFFSET_HTTP_MINOR]!
+    // An HTTP/1 connection carries 1.0 and 1.1 only (as curl), and statuses start at 100.
+    if (this.#versionMajor !== 1 || this.#versionMinor > 1) {
+      this.#pending = new HttpParserError(`HTTP/${this.#versionMajor}.${this.#versionMinor} is not HTTP/1.0 or HTTP/1.1`, 'HPE_INVALID_VERSION')
+      return -1
+    }
+    if (statusCode < 100) {
+      this.#pending = new HttpParserError(`status ${String(statusCode).padStart(3, '0')} is below 100`, 'HPE_INVALID_STATUS')
+      return -1
+    }
     this.#upgrade = upgrade === 1
     this.#keepAlive = keepAlive === 1
     this.#chunked = (flags & F_CHUNKED) !== 0
