@@ -239,7 +239,11 @@ export class Http1Connection implements HttpConnection {
     // A final answer instead of 100 Continue: the body is never sent, so the server's view of
     // the request stream is uncertain. Not reusable.
     if (this.#writer.skipBody()) this.#reusable = false
-    if (status === 101) this.#reusable = false
+    if (status === 101) {
+      // Switching protocols is only an answer to a request that offered one (Upgrade header).
+      if (!prep.upgrade) throw new HttpParserError('101 Switching Protocols to a request that did not ask to upgrade', 'HPE_UNEXPECTED_UPGRADE')
+      this.#reusable = false
+    }
     const keepAlive = p.header('keep-alive')
     if (keepAlive !== null) {
       const m = /timeout\s*=\s*(\d+)/i.exec(keepAlive)

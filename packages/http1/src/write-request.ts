@@ -36,6 +36,8 @@ export interface PreparedRequest {
   readonly close: boolean
   /** HEAD: the response has no body whatever its headers say. */
   readonly isHead: boolean
+  /** The request carries an `Upgrade` header: a 101 answer is one it asked for. */
+  readonly upgrade: boolean
 }
 
 function hasToken(list: string, token: string): boolean {
@@ -72,6 +74,7 @@ export function prepareRequest(req: HttpRequest): PreparedRequest {
   let userTE: string | null = null
   let expectHeader = false
   let close = false
+  let upgrade = false
   for (let i = 0; i < headers.length; i += 2) {
     const name = headers[i]!
     const value = headers[i + 1]!
@@ -83,6 +86,9 @@ export function prepareRequest(req: HttpRequest): PreparedRequest {
     switch (name.length) {
       case 4:
         if (name.toLowerCase() === 'host') hasHost = true
+        break
+      case 7:
+        if (name.toLowerCase() === 'upgrade') upgrade = true
         break
       case 6:
         if (name.toLowerCase() === 'expect' && value.trim().toLowerCase() === '100-continue') expectHeader = true
@@ -161,7 +167,7 @@ export function prepareRequest(req: HttpRequest): PreparedRequest {
   }
   head += lines + CRLF
 
-  return { head, bytes, stream, length, chunked, expectContinue, close, isHead: method === 'HEAD' }
+  return { head, bytes, stream, length, chunked, expectContinue, close, isHead: method === 'HEAD', upgrade }
 }
 
 /** Yields `bytes` in slices (so a large upload reports progress and respects backpressure). */
