@@ -69,7 +69,7 @@ export async function decodeAll(data: Uint8Array, codings: string[], limits: Bod
   let out = data
   const cap = decodedCap(data.length, limits)
   // zlib stops at maxOutputLength, so a bomb never takes more than the cap in memory.
-  const max = cap === Infinity ? undefined : Math.min(cap + 1, bufferMax)
+  const max = cap === Infinity ? undefined : Math.min(Math.floor(cap) + 1, bufferMax)
   const lenient = max === undefined ? LENIENT : { ...LENIENT, maxOutputLength: max }
   const strict = max === undefined ? {} : { maxOutputLength: max }
   for (const c of codings) {

@@ -113,3 +113,9 @@ describe('maxResponseSize', () => {
     expect(() => client({ maxDecompressionRatio: 0.5 })).toThrow(InvalidArgumentError)
   })
 })
+
+it('a fractional maxDecompressionRatio is accepted and bounds bytes()', async () => {
+  await using c = client({ maxDecompressionRatio: 2.5 })
+  expect(await (await c.get('/bomb')).bytes().catch((e: unknown) => e)).toBeInstanceOf(ResponseTooLargeError)
+  await poolStillWorks(c)
+})
