@@ -161,7 +161,7 @@ export class HttpResponse {
     try {
       let data: Uint8Array
       if (max !== null && reader.length !== null && reader.length > max) {
-        // Declared too large: not a byte is read; the connection is drained or closed.
+        // Declared too large: not a byte is read, and the connection is discarded (below).
         await reader.cancel().catch(() => {})
         throw new ResponseTooLargeError(max, { part: 'body' })
       }
