@@ -19,6 +19,8 @@ export class HeadSize {
   /** End of the last span (head, body or trailer) in the current chunk. */
   #lastEnd = 0
   #trailers = 0
+  /** A status or header span ended in the current chunk (lastEnd is one). */
+  spanInChunk = false
 
   constructor(limit: number) {
     this.limit = limit
@@ -27,6 +29,7 @@ export class HeadSize {
   /** A new execute() begins: offsets restart at 0. */
   chunk(): void {
     this.#lastEnd = 0
+    this.spanInChunk = false
     this.#start = 0
   }
 
@@ -38,9 +41,20 @@ export class HeadSize {
     this.#trailers = 0
   }
 
+  /** Head bytes that may still arrive before the head is over the limit (a head in progress). */
+  room(): number {
+    return this.limit - this.#before
+  }
+
+  /** End of the last span in the current chunk (0 when none yet). */
+  get lastEnd(): number {
+    return this.#lastEnd
+  }
+
   /** A status or header span ends at `end`; false when the head is now over the limit. */
   span(end: number): boolean {
     this.#lastEnd = end
+    this.spanInChunk = true
     this.#mark = this.#before + end - this.#start
     return this.#mark <= this.limit
   }
@@ -69,6 +83,7 @@ export class HeadSize {
   }
 
   reset(): void {
+    this.spanInChunk = false
     this.#before = 0
     this.#start = 0
     this.#mark = 0

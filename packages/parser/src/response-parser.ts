@@ -31,6 +31,12 @@ import { DEFAULT_MAX_HEADER_SIZE, type ResponseParserOptions } from './options.j
 export type { ResponseParserOptions } from './options.js'
 
 const EMPTY = new Uint8Array(0)
+/** Buffer's native indexOf (works on any Uint8Array). */
+const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array | number, from: number) => number
+const CRLF_CRLF = new Uint8Array([13, 10, 13, 10])
+const LF = 10
+/** Largest chunk-size line (size, extensions and CRLF), as Node since CVE-2024-22019. */
+const MAX_CHUNK_LINE = 16 * 1024
 
 /** Message phases. */
 const IDLE = 0
@@ -69,6 +75,13 @@ export class ResponseParser {
   onBody: ((chunk: Uint8Array) => number | void) | null = null
   /** Called when a message is complete. Return PAUSE to pause before the bytes that follow it. */
   onComplete: ((parser: ResponseParser) => number | void) | null = null
+  /**
+   * Whether the request being answered asked to switch protocols (sent `Upgrade`). Set it before
+   * feeding each response: `false` makes a 101 an HttpParserError (HPE_UNEXPECTED_UPGRADE),
+   * `true` lets a 101 switch protocols (`upgrade`). `null` (the default) does not check, as
+   * before. Kept across reset().
+   */
+  expectUpgrade: boolean | null = null
 
   readonly #rt: LlhttpRuntime
   readonly #size: HeadSize
@@ -96,6 +109,11 @@ export class ResponseParser {
   #upgrade = false
   #chunked = false
   #contentLength: number | null = null
+  /** A chunk-size line is open at the end of the last chunk, with #lineBytes of it seen. */
+  #lineOpen = false
+  #lineBytes = 0
+  /** Bytes at the start of the next chunk that come before the open line (the rest of a CRLF). */
+  #lineSkip = 0
 
   static {
     const of = (ptr: number): ResponseParser => (ptr === activePtr ? active! : parsers.get(ptr)!)
@@ -132,7 +150,27 @@ export class ResponseParser {
   execute(chunk: Uint8Array): number {
     this.#usable()
     if (this.#paused || this.#upgraded) return 0
+    // A head in progress (or one beginning at the chunk's start) may take only the bytes left of
+    // the limit: llhttp reports a span only when it ends, so a long line in one chunk would be
+    // read past the limit (and fail differently than when split). Only for chunks larger than the
+    // room left, so ordinary reads pay nothing.
+    if (this.#phase !== BODY) {
+      const room = this.#phase === HEAD ? this.#size.room() : this.#size.limit
+      if (chunk.length > room) return this.#runCapped(chunk, room)
+    }
     return this.#run(chunk)
+  }
+
+  /** execute() for a chunk larger than the head's room: never gives llhttp head bytes past the limit. */
+  #runCapped(chunk: Uint8Array, room: number): number {
+    const found = indexOf.call(chunk, CRLF_CRLF, 0)
+    // The head ends within its room: the rest of the chunk is ordinary input.
+    if (found >= 0 && found + 4 <= room) return this.#run(chunk)
+    const first = this.#run(chunk.subarray(0, room))
+    if (first < room || this.#paused || this.#upgraded) return first
+    if (this.#phase === HEAD) this.#fail(-1, new ResponseTooLargeError(this.#size.limit))
+    // The head ended at the very edge (its CRLF CRLF began in an earlier chunk).
+    return first + this.execute(chunk.subarray(room))
   }
 
   /**
@@ -263,6 +301,9 @@ export class ResponseParser {
     this.#statusCode = 0
     this.#statusText = null
     this.#contentLength = null
+    this.#lineOpen = false
+    this.#lineBytes = 0
+    this.#lineSkip = 0
     this.#size.begin()
     return 0
   }
@@ -319,6 +360,10 @@ export class ResponseParser {
       this.#pending = new HttpParserError(`status ${String(statusCode).padStart(3, '0')} is below 100`, 'HPE_INVALID_STATUS')
       return -1
     }
+    if (statusCode === 101 && this.expectUpgrade === false) {
+      this.#pending = new HttpParserError('101 Switching Protocols to a request that did not ask to upgrade', 'HPE_UNEXPECTED_UPGRADE')
+      return -1
+    }
     this.#upgrade = upgrade === 1
     this.#keepAlive = keepAlive === 1
     this.#chunked = (flags & F_CHUNKED) !== 0
@@ -328,6 +373,8 @@ export class ResponseParser {
       const high = (u8[o + 4]! | (u8[o + 5]! << 8) | (u8[o + 6]! << 16) | (u8[o + 7]! << 24)) >>> 0
       this.#contentLength = high === 0 ? low : high * 0x1_0000_0000 + low
     }
+    // The first chunk-size line begins after the head's CRLF CRLF (4 bytes after its last span).
+    if (this.#chunked && !this.#chunkLine(this.#headEnd())) return -1
     const handler = this.onHeaders
     if (handler === null) return 0
     try {
@@ -346,6 +393,8 @@ export class ResponseParser {
   #body(at: number, length: number): number {
     const start = at - this.#base
     this.#size.body(start + length)
+    // The end of a chunk's data: the next chunk-size line begins after its CRLF.
+    if (this.#chunked && this.#rt.contentLength(this.#ptr) === 0 && !this.#chunkLine(start + length + 2)) return -1
     const handler = this.onBody
     if (length === 0 || handler === null) return 0
     try {
@@ -370,11 +419,59 @@ export class ResponseParser {
     }
   }
 
+  /**
+   * A chunk-size line begins at `from` in the current chunk (or in the next one, when past its
+   * end): false (with #pending set) when it is longer than MAX_CHUNK_LINE. One native indexOf per
+   * chunk, finding the line's LF.
+   */
+  #chunkLine(from: number): boolean {
+    const chunk = this.#chunk
+    if (from >= chunk.length) {
+      // It begins in a later chunk, after the CRLF bytes not seen yet.
+      this.#lineOpen = true
+      this.#lineBytes = 0
+      this.#lineSkip = from - chunk.length
+      return true
+    }
+    return this.#scanLine(chunk, from, 0)
+  }
+
+  /** Where the head ended in the current chunk (strict llhttp: CRLF CRLF right after its last span). */
+  #headEnd(): number {
+    if (this.#size.spanInChunk) return this.#size.lastEnd + 4
+    // The last span was in an earlier chunk: this one begins with the rest of the CRLF CRLF.
+    const chunk = this.#chunk
+    let i = 0
+    while (i < 4 && i < chunk.length && (chunk[i] === 13 || chunk[i] === LF)) i++
+    return i
+  }
+
+  #scanLine(chunk: Uint8Array, from: number, seen: number): boolean {
+    const lf = indexOf.call(chunk, LF, from)
+    const end = lf < 0 ? chunk.length : lf + 1
+    const bytes = seen + end - from
+    if (bytes > MAX_CHUNK_LINE) {
+      this.#pending = new HttpParserError(`chunk-size line (size and extensions) over ${MAX_CHUNK_LINE} bytes`, 'HPE_CHUNK_EXTENSIONS_OVERFLOW')
+      return false
+    }
+    this.#lineOpen = lf < 0
+    this.#lineBytes = lf < 0 ? bytes : 0
+    return true
+  }
+
   // ---- internals ----
 
   /** Runs llhttp over `chunk` (may be empty: that runs steps pending after a resume()). */
   #run(chunk: Uint8Array): number {
     const length = chunk.length
+    if (this.#lineOpen && length !== 0) {
+      const skip = this.#lineSkip
+      if (skip >= length) this.#lineSkip = skip - length
+      else {
+        this.#lineSkip = 0
+        if (!this.#scanLine(chunk, skip, this.#lineBytes)) this.#fail(-1)
+      }
+    }
     const rt = this.#rt
     // Body bytes ahead are not copied; a chunk that is all body needs no room in WASM memory.
     const ahead = length === 0 ? 0 : rt.bodyAhead(this.#ptr)
@@ -451,5 +548,8 @@ export class ResponseParser {
     this.#upgrade = false
     this.#chunked = false
     this.#contentLength = null
+    this.#lineOpen = false
+    this.#lineBytes = 0
+    this.#lineSkip = 0
   }
 }
