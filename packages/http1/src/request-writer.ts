@@ -36,6 +36,8 @@ export class RequestWriter {
   /** Bumped by write() and stop(): an upload whose generation is stale writes nothing more. */
   #generation = 0
   #drainResolve: (() => void) | null = null
+  /** A whole-bytes body sits in the socket's buffer: the next 'drain' completes the upload. */
+  #awaitDrain = false
 
   constructor(socket: Socket, owner: WriterOwner) {
     this.#socket = socket
@@ -43,7 +45,10 @@ export class RequestWriter {
     socket.on('drain', this.#wake)
   }
 
-  /** True while the body is still being written (or waits for 100 Continue). */
+  /**
+   * True while the body is still being written (or waits for 100 Continue), including a body
+   * buffered by the socket until its 'drain'.
+   */
   get writing(): boolean {
     return this.#writing
   }
@@ -69,8 +74,18 @@ export class RequestWriter {
       else if (this.#onProgress === null) {
         socket.cork()
         socket.write(prep.head, 'latin1')
-        socket.write(bytes!)
+        const ok = socket.write(bytes!)
         socket.uncork()
+        if (!ok) {
+          // The socket buffered the body (backpressure): it is still being uploaded until
+          // 'drain'. Meanwhile the server owes nothing (no read timeout; a server that never
+          // reads stalls here until the caller's request timeout / AbortSignal — this layer
+          // has no write timeout), and an early response makes the connection not reusable.
+          this.#writing = true
+          this.#awaitDrain = true
+          this.#owner.onAwaitServer(false)
+          return
+        }
       } else {
         socket.write(prep.head, 'latin1')
         this.#upload(this.#generation)
@@ -109,6 +124,7 @@ export class RequestWriter {
   stop(): void {
     this.#generation++
     this.#writing = false
+    this.#awaitDrain = false
     this.#prep = null
     this.#onProgress = null
     if (this.#continueTimer !== null) {
@@ -190,6 +206,9 @@ export class RequestWriter {
     if (resolve !== null) {
       this.#drainResolve = null
       resolve()
+    } else if (this.#awaitDrain) {
+      this.#awaitDrain = false
+      this.#done(this.#generation)
     }
   }
 
