@@ -38,4 +38,6 @@ export interface BodyReader {
    * cheaply, else destroyed. Resolves once the connection is released either way.
    */
   cancel(reason?: unknown): Promise<void>
+  /** The whole rest of the body in one buffer (then the reader is at its end). */
+  readAll(): Promise<Uint8Array>
 }

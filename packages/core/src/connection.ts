@@ -11,6 +11,15 @@ export interface PoolableConnection {
   readonly requestCount: number
   /** Idle limit (ms) the server announced with `Keep-Alive: timeout=N`, else null. */
   readonly keepAliveTimeout: number | null
+  /**
+   * How many requests the connection can carry at once: 1 for HTTP/1.1, the peer's
+   * `MAX_CONCURRENT_STREAMS` for HTTP/2. A whole number; it may change during the connection's
+   * life (e.g. when HTTP/2 SETTINGS arrive), and a pool reads it again each time it lends or takes
+   * back the connection. Below the current number of borrowers (0 included), the connection
+   * takes no new ones until enough of them are done.
+   * @default 1
+   */
+  readonly capacity?: number
   /** The pool marks a connection idle (true) when it is released and busy (false) when handed out; an idle connection must not keep the process alive. */
   setIdle(idle: boolean): void
   /** Closes the connection at once and frees its socket. Safe to call more than once. */
@@ -43,11 +52,6 @@ export interface HttpRequest {
   readonly expectContinue?: boolean
   /** Called as body bytes are written. */
   readonly onUploadProgress?: ProgressCallback | null
-  /**
-   * The caller already validated the method, path and every header (as @sonic/client does once at
-   * its public edge); the protocol layer then does not check them again.
-   */
-  readonly validated?: boolean
 }
 
 /** The head of a response plus a reader for its body. */

@@ -55,9 +55,16 @@ export class HttpParserError extends SonicError {
 export class ConnectionClosedError extends SonicError {
   static override readonly code = 'SONIC_CONNECTION_CLOSED'
   readonly beforeResponse: boolean
-  constructor(message = 'The connection was closed before the response was complete', options?: SonicErrorOptions & { beforeResponse?: boolean }) {
+  /**
+   * The connection had carried a request before: a kept-alive connection the server may have
+   * closed while it was idle. Set by the dispatcher that lent the connection; the stale-connection
+   * retry reads it.
+   */
+  reused: boolean
+  constructor(message = 'The connection was closed before the response was complete', options?: SonicErrorOptions & { beforeResponse?: boolean; reused?: boolean }) {
     super(message, options)
     this.beforeResponse = options?.beforeResponse ?? false
+    this.reused = options?.reused ?? false
   }
 }
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { assertMethod, assertPath, isSafeFieldValue, isToken } from './validate.js'
+import { describe, expect, it, test } from 'vitest'
+import { assertMethod, assertPath, isSafeFieldValue, isToken, isValidatedHeaders, validatedHeaders } from './validate.js'
 import { InvalidArgumentError } from './errors.js'
 
 describe('validation', () => {
@@ -34,5 +34,25 @@ describe('validation', () => {
     expect(() => assertPath('/a b')).toThrow(InvalidArgumentError)
     expect(() => assertPath('/a\nb')).toThrow(InvalidArgumentError)
     expect(() => assertPath('/a?b=c%20d')).not.toThrow()
+  })
+})
+
+describe('validatedHeaders', () => {
+  test('checks, freezes and marks a list; a copy is not marked', () => {
+    const flat = ['x-a', '1', 'x-b', 'two']
+    const v = validatedHeaders(flat)
+    expect(v).toBe(flat)
+    expect(Object.isFrozen(v)).toBe(true)
+    expect(isValidatedHeaders(v)).toBe(true)
+    expect(isValidatedHeaders([...v])).toBe(false)
+    expect(isValidatedHeaders(['x-a', '1'])).toBe(false)
+  })
+
+  test('a bad name or value, or an odd list, is an InvalidArgumentError and stays unmarked', () => {
+    const bad = ['x-a', 'a\r\nb']
+    expect(() => validatedHeaders(bad)).toThrow(InvalidArgumentError)
+    expect(isValidatedHeaders(bad)).toBe(false)
+    expect(() => validatedHeaders(['bad name', '1'])).toThrow(InvalidArgumentError)
+    expect(() => validatedHeaders(['x-a'])).toThrow(InvalidArgumentError)
   })
 })

@@ -65,3 +65,37 @@ export function assertPath(path: string): void {
     }
   }
 }
+
+/**
+ * A flat [name, value, …] header list whose every name and value was checked once (by
+ * `validatedHeaders`): a protocol layer writes it without checking again. Any other list —
+ * e.g. one an interceptor built with `[...req.headers, name, value]` — is checked before a byte
+ * is written. The brand cannot be forged by a cast: what counts is the registry below.
+ */
+export type ValidatedHeaders = readonly string[] & { readonly __validated: unique symbol }
+
+const validated = new WeakSet<readonly string[]>()
+
+/**
+ * Checks every header name and value of a flat list (→ InvalidArgumentError), freezes it and
+ * marks it validated. The list must not be changed afterwards (it is frozen).
+ */
+export function validatedHeaders(flat: readonly string[]): ValidatedHeaders {
+  if (validated.has(flat)) return flat as ValidatedHeaders
+  if (flat.length % 2 !== 0) throw new InvalidArgumentError('A flat header list must hold name, value pairs')
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i]!
+    const value = flat[i + 1]!
+    if (typeof name !== 'string' || typeof value !== 'string') throw new InvalidArgumentError('Header names and values must be strings')
+    assertHeaderName(name)
+    assertHeaderValue(name, value)
+  }
+  Object.freeze(flat)
+  validated.add(flat)
+  return flat as ValidatedHeaders
+}
+
+/** True for a list returned by `validatedHeaders` (checked and frozen). */
+export function isValidatedHeaders(flat: readonly string[]): flat is ValidatedHeaders {
+  return validated.has(flat)
+}
