@@ -1,39 +1,37 @@
-// The machinery both pools share: slots, waiters, idle timers, creation. SmartPool and
-// CyclicQueuePool differ only in which idle connection they hand out first.
+// The machinery both pools share: slots, borrows, waiters, idle timers, creation. SmartPool and
+// CyclicQueuePool differ only in which free connection they hand out first.
+//
+// A connection may carry several requests at once (`capacity`: HTTP/2 streams). The pool lends it
+// to up to `capacity` borrowers and counts the borrows per connection; `size` still bounds the
+// connections. A busy connection whose capacity was seen other than 1 is also listed in
+// `#shared`, where an acquire looks for room before it opens a connection. With capacity 1
+// (HTTP/1.1) that list stays empty and the hot path is what it always was: an idle list pop or
+// push, a few counters, no allocation and no closure per acquire or release.
 import {
-  AbortError,
   ClientClosedError,
   InvalidArgumentError,
-  PoolAcquireTimeoutError,
   PoolConfig,
   type ConnectionFactory,
   type PoolConfigInit,
   type PoolableConnection,
 } from '@sonic/core'
 import type { Pool, PoolStats } from './pool.js'
+import { abortError, enqueue, newClaim, unwatch, type Claim } from './claim.js'
 import { idleLifetime } from './idle-lifetime.js'
 
-/** A connection the pool owns: busy (handed out) or idle (in `#idle`). */
+/** A connection the pool owns: busy (lent to one borrower or more) or idle (in `#idle`). */
 interface Entry<C> {
   readonly conn: C
   readonly origin: string
+  /** Borrowers holding it now; 0 when idle. */
+  borrows: number
+  /** Borrows handed out over its life; each counts as a request against `maxConnRequests`. */
+  lent: number
+  /** In `#idle`. */
   idle: boolean
+  /** In `#shared`. */
+  shared: boolean
   timer: NodeJS.Timeout | null
-}
-
-/** One acquire() that is waiting for a slot, or whose connection is being created. */
-interface Claim<C> {
-  readonly origin: string
-  readonly signal: AbortSignal | null
-  readonly resolve: (conn: C) => void
-  readonly reject: (err: unknown) => void
-  timer: NodeJS.Timeout | null
-  onAbort: (() => void) | null
-  settled: boolean
-}
-
-function abortError(signal: AbortSignal): AbortError {
-  return new AbortError('The operation was aborted', { cause: signal.reason })
 }
 
 /** @internal Shared implementation; `lifo` picks the most recently released idle connection first. */
@@ -44,9 +42,16 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
   readonly #entries = new Map<C, Entry<C>>()
   /** Idle connections, oldest release first. */
   readonly #idle: Entry<C>[] = []
+  /** Busy connections that may take more borrowers (capacity seen other than 1), oldest first. */
+  readonly #shared: Entry<C>[] = []
+  /** Where CyclicQueuePool's round-robin over `#shared` goes on. */
+  #cursor = 0
+  /** Connections handed over with detach(): their new owner's, so discard() leaves them alone. */
+  readonly #detached = new WeakSet<C>()
   readonly #waiters: Claim<C>[] = []
   readonly #creating = new Set<Claim<C>>()
   #busy = 0
+  #borrowed = 0
   #connecting = 0
   #closed = false
   readonly #onIdleTimeout = (entry: Entry<C>): void => {
@@ -65,6 +70,10 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     return { busy: this.#busy, idle: this.#idle.length, connecting: this.#connecting, waiting: this.#waiters.length }
   }
 
+  get borrowed(): number {
+    return this.#borrowed
+  }
+
   acquire(origin: string, signal: AbortSignal | null = null, timeoutMs: number | null = null): Promise<C> {
     if (typeof origin !== 'string' || origin.length === 0) {
       return Promise.reject(new InvalidArgumentError(`origin must be a non-empty string, got ${JSON.stringify(origin)}`))
@@ -74,36 +83,58 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     }
     if (this.#closed) return Promise.reject(new ClientClosedError('The pool is closed'))
     if (signal?.aborted) return Promise.reject(abortError(signal))
+    // A shared connection's capacity may have grown since the pool last looked: the queue goes first.
+    if (this.#waiters.length > 0 && this.#shared.length > 0) this.#dispatch()
     // Waiters come first: a newcomer never overtakes them.
     if (this.#waiters.length === 0) {
-      const entry = this.#takeIdle(origin)
+      const entry = this.#takeFree(origin)
       if (entry !== null) return Promise.resolve(entry.conn)
       if (this.#connecting + this.#entries.size < this.config.size || this.#evictIdle()) {
-        return new Promise((resolve, reject) => this.#create(this.#claim(origin, signal, resolve, reject)))
+        return new Promise((resolve, reject) => this.#create(newClaim(origin, signal, resolve, reject)))
       }
     }
-    return new Promise((resolve, reject) => this.#wait(this.#claim(origin, signal, resolve, reject), timeoutMs ?? null))
+    return new Promise((resolve, reject) => enqueue(this.#waiters, newClaim(origin, signal, resolve, reject), timeoutMs ?? null))
   }
 
   release(conn: C): void {
     const entry = this.#entries.get(conn)
-    // Not ours, already released or already dropped: ignored, so counts stay right.
-    if (entry === undefined || entry.idle) return
-    this.#checkIn(entry)
+    // Not ours, not borrowed, detached or dropped: ignored, so counts stay right.
+    if (entry === undefined || entry.borrows === 0) return
+    this.#borrowed--
+    if (--entry.borrows === 0) {
+      this.#busy--
+      this.#checkIn(entry)
+    } else if (this.#waiters.length > 0) {
+      this.#dispatch() // a shared connection has a borrow slot back
+    }
   }
 
   discard(conn: C): void {
     const entry = this.#entries.get(conn)
     if (entry === undefined) {
-      conn.destroy()
+      // A detached connection belongs to its new owner; any other stranger is destroyed.
+      if (!this.#detached.has(conn)) conn.destroy()
       return
     }
     this.#drop(entry)
     this.#dispatch()
   }
 
+  detach(conn: C): void {
+    const entry = this.#entries.get(conn)
+    if (entry === undefined) return
+    const wasIdle = entry.idle
+    this.#forget(entry)
+    this.#detached.add(conn)
+    if (wasIdle) conn.setIdle(false) // handed over as a borrowed one is
+    this.#dispatch()
+  }
+
   freeConns(): number {
-    return this.config.size - this.#busy - this.#connecting
+    let free = this.config.size - this.#busy - this.#connecting
+    const shared = this.#shared
+    for (let i = 0; i < shared.length; i++) free += this.#room(shared[i] as Entry<C>)
+    return free
   }
 
   isAllFree(): boolean {
@@ -119,18 +150,68 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     this.#closed = true
     const closed = () => new ClientClosedError('The pool is closed')
     for (const w of this.#waiters.splice(0)) {
-      this.#unwatch(w)
+      unwatch(w)
       w.settled = true
       w.reject(closed())
     }
     for (const c of this.#creating) {
       if (c.settled) continue
-      this.#unwatch(c)
+      unwatch(c)
       c.settled = true
       c.reject(closed())
     }
-    // Busy connections learn why they die: their pending request fails with ClientClosedError.
-    for (const entry of [...this.#entries.values()]) this.#drop(entry, entry.idle ? undefined : closed())
+    // Busy connections learn why they die: their pending requests fail with ClientClosedError.
+    for (const entry of [...this.#entries.values()]) this.#drop(entry, entry.borrows > 0 ? closed() : undefined)
+  }
+
+  /**
+   * Lends a live connection to `origin` that can take a borrower now, or null. SmartPool fills busy
+   * connections before it wakes an idle one (the load stays on few connections); CyclicQueuePool
+   * takes an idle one first (the load spreads over all of them).
+   */
+  #takeFree(origin: string): Entry<C> | null {
+    if (this.#lifo) return (this.#shared.length > 0 ? this.#takeShared(origin) : null) ?? this.#takeIdle(origin)
+    return this.#takeIdle(origin) ?? (this.#shared.length > 0 ? this.#takeShared(origin) : null)
+  }
+
+  /** Lends a busy connection to `origin` with room: SmartPool the oldest one, CyclicQueuePool round-robin. */
+  #takeShared(origin: string): Entry<C> | null {
+    const shared = this.#shared
+    const n = shared.length
+    const start = this.#lifo ? 0 : this.#cursor % n
+    for (let k = 0; k < n; k++) {
+      const i = (start + k) % n
+      const entry = shared[i] as Entry<C>
+      if (entry.origin !== origin || this.#room(entry) === 0) continue
+      if (!this.#lifo) this.#cursor = i + 1
+      this.#lend(entry)
+      return entry
+    }
+    return null
+  }
+
+  /** Borrowers `entry` can take now: capacity left, bounded by what maxConnRequests leaves. */
+  #room(entry: Entry<C>): number {
+    const conn = entry.conn
+    if (conn.closed) return 0
+    const capacity = conn.capacity
+    let room = (capacity === undefined ? 1 : capacity) - entry.borrows
+    const max = this.config.maxConnRequests
+    if (max !== null) room = Math.min(room, max - Math.max(conn.requestCount, entry.lent))
+    return room >= 1 ? Math.floor(room) : 0 // NaN too
+  }
+
+  /** Counts one more borrower of `entry`, and lists it in `#shared` when it can carry several. */
+  #lend(entry: Entry<C>): void {
+    if (entry.borrows++ === 0) this.#busy++
+    entry.lent++
+    this.#borrowed++
+    if (entry.shared) return
+    const capacity = entry.conn.capacity
+    if (capacity !== undefined && capacity !== 1) {
+      entry.shared = true
+      this.#shared.push(entry)
+    }
   }
 
   /** Takes an idle connection to `origin` (most or least recently released first), dropping dead ones. */
@@ -148,11 +229,16 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
         if (this.#lifo) i--
         continue
       }
+      const capacity = entry.conn.capacity
+      if (capacity !== undefined && !(capacity >= 1)) {
+        i += this.#lifo ? -1 : 1 // takes nobody at the moment
+        continue
+      }
       idle.splice(i, 1)
       if (entry.timer !== null) clearTimeout(entry.timer)
       entry.timer = null
       entry.idle = false
-      this.#busy++
+      this.#lend(entry)
       entry.conn.setIdle(false)
       return entry
     }
@@ -167,39 +253,6 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     return true
   }
 
-  #claim(origin: string, signal: AbortSignal | null, resolve: (conn: C) => void, reject: (err: unknown) => void): Claim<C> {
-    return { origin, signal, resolve, reject, timer: null, onAbort: null, settled: false }
-  }
-
-  #unwatch(claim: Claim<C>): void {
-    if (claim.timer !== null) clearTimeout(claim.timer)
-    claim.timer = null
-    if (claim.onAbort !== null) claim.signal?.removeEventListener('abort', claim.onAbort)
-    claim.onAbort = null
-  }
-
-  #wait(w: Claim<C>, timeoutMs: number | null): void {
-    const giveUp = (err: unknown) => {
-      const i = this.#waiters.indexOf(w)
-      if (i < 0) return
-      this.#waiters.splice(i, 1)
-      this.#unwatch(w)
-      w.settled = true
-      w.reject(err)
-    }
-    if (timeoutMs !== null) {
-      w.timer = setTimeout(() => {
-        giveUp(new PoolAcquireTimeoutError(`No connection to ${w.origin} became free within ${timeoutMs} ms`, timeoutMs))
-      }, timeoutMs)
-    }
-    if (w.signal !== null) {
-      const signal = w.signal
-      w.onAbort = () => giveUp(abortError(signal))
-      signal.addEventListener('abort', w.onAbort, { once: true })
-    }
-    this.#waiters.push(w)
-  }
-
   /** Opens a connection for `claim` in a slot already reserved for it. */
   #create(claim: Claim<C>): void {
     this.#connecting++
@@ -210,7 +263,7 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
       claim.onAbort = () => {
         if (claim.settled) return
         claim.settled = true
-        this.#unwatch(claim)
+        unwatch(claim)
         claim.reject(abortError(signal))
       }
       signal.addEventListener('abort', claim.onAbort, { once: true })
@@ -230,17 +283,18 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
   #created(claim: Claim<C>, conn: C): void {
     this.#connecting--
     this.#creating.delete(claim)
-    this.#unwatch(claim)
+    unwatch(claim)
     if (this.#closed) {
       conn.destroy()
       return
     }
-    const entry: Entry<C> = { conn, origin: claim.origin, idle: false, timer: null }
+    const entry: Entry<C> = { conn, origin: claim.origin, borrows: 0, lent: 0, idle: false, shared: false, timer: null }
     this.#entries.set(conn, entry)
-    this.#busy++
     if (!claim.settled) {
       claim.settled = true
+      this.#lend(entry)
       claim.resolve(conn)
+      if (this.#waiters.length > 0) this.#serve(entry) // a connection that carries several serves the queue too
     } else {
       this.#checkIn(entry)
     }
@@ -249,7 +303,7 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
   #failed(claim: Claim<C>, err: unknown): void {
     this.#connecting--
     this.#creating.delete(claim)
-    this.#unwatch(claim)
+    unwatch(claim)
     if (!claim.settled) {
       claim.settled = true
       claim.reject(err)
@@ -257,43 +311,60 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     this.#dispatch()
   }
 
-  /** A busy connection comes back: to the first waiter, to the idle list, or away. */
+  /** A connection without borrowers comes back: to the first waiters, to the idle list, or away. */
   #checkIn(entry: Entry<C>): void {
     const conn = entry.conn
     const max = this.config.maxConnRequests
-    if (this.#closed || conn.closed || (max !== null && conn.requestCount >= max)) {
+    if (this.#closed || conn.closed || (max !== null && Math.max(conn.requestCount, entry.lent) >= max)) {
       this.#drop(entry)
       this.#dispatch()
       return
     }
-    const w = this.#waiters.shift()
-    if (w !== undefined) {
-      this.#unwatch(w)
-      if (w.origin === entry.origin) {
-        w.settled = true
-        w.resolve(conn) // stays busy
-      } else {
-        this.#drop(entry) // the slot moves to the waiter's origin
-        this.#create(w)
-      }
+    if (this.#waiters.length > 0) {
+      this.#serve(entry) // handed straight over, no setIdle round trip
+      if (entry.borrows > 0) return
+      // The first waiter wants another origin (or the connection takes nobody): the slot moves on.
+      this.#drop(entry)
+      this.#dispatch()
       return
     }
+    if (entry.shared) this.#unshare(entry)
     const life = idleLifetime(this.config.maxConnIdleMs, conn.keepAliveTimeout)
     if (life <= 0) {
       this.#drop(entry)
       return
     }
     entry.idle = true
-    this.#busy--
     this.#idle.push(entry)
     conn.setIdle(true)
     entry.timer = setTimeout(this.#onIdleTimeout, life, entry)
     entry.timer.unref()
   }
 
-  /** Forgets a connection, frees its slot and destroys it. */
-  #drop(entry: Entry<C>, reason?: Error): void {
-    if (this.#entries.get(entry.conn) !== entry) return
+  /** Lends `entry` to the waiters at the head of the queue while they want its origin and it has room. */
+  #serve(entry: Entry<C>): void {
+    const waiters = this.#waiters
+    while (waiters.length > 0 && (waiters[0] as Claim<C>).origin === entry.origin && this.#room(entry) > 0) {
+      const w = waiters.shift() as Claim<C>
+      unwatch(w)
+      w.settled = true
+      this.#lend(entry)
+      w.resolve(entry.conn)
+    }
+  }
+
+  #unshare(entry: Entry<C>): void {
+    const i = this.#shared.indexOf(entry)
+    if (i >= 0) {
+      this.#shared.splice(i, 1)
+      if (i < this.#cursor) this.#cursor--
+    }
+    entry.shared = false
+  }
+
+  /** Frees the slot of a connection and its borrows without touching the connection; false if not ours. */
+  #forget(entry: Entry<C>): boolean {
+    if (this.#entries.get(entry.conn) !== entry) return false
     this.#entries.delete(entry.conn)
     if (entry.idle) {
       const i = this.#idle.indexOf(entry)
@@ -301,18 +372,36 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
       if (entry.timer !== null) clearTimeout(entry.timer)
       entry.timer = null
       entry.idle = false
-    } else {
-      this.#busy--
     }
-    entry.conn.destroy(reason)
+    if (entry.borrows > 0) {
+      this.#busy--
+      this.#borrowed -= entry.borrows
+      entry.borrows = 0 // its borrowers' later releases are ignored
+    }
+    if (entry.shared) this.#unshare(entry)
+    return true
   }
 
-  /** Gives freed slots to waiters, in order. */
+  /** Forgets a connection, frees its slot and destroys it. */
+  #drop(entry: Entry<C>, reason?: Error): void {
+    if (this.#forget(entry)) entry.conn.destroy(reason)
+  }
+
+  /** Serves the queue in order: room on a live connection, else a free (or freeable) slot for a new one. */
   #dispatch(): void {
-    while (this.#waiters.length > 0 && this.#connecting + this.#entries.size < this.config.size) {
-      const w = this.#waiters.shift() as Claim<C>
-      this.#unwatch(w)
-      this.#create(w)
+    const waiters = this.#waiters
+    while (waiters.length > 0) {
+      const w = waiters[0] as Claim<C>
+      const entry = this.#takeFree(w.origin)
+      if (entry === null && this.#connecting + this.#entries.size >= this.config.size && !this.#evictIdle()) return
+      waiters.shift()
+      unwatch(w)
+      if (entry === null) {
+        this.#create(w)
+      } else {
+        w.settled = true
+        w.resolve(entry.conn)
+      }
     }
   }
 }

@@ -7,7 +7,7 @@ import { BasePool } from './base-pool.js'
  * a load balancer that balances per connection).
  *
  * @example
- * const pool = new CyclicQueuePool({ size: 4 }, (origin) => connectHttp1(origin))
+ * const pool = new CyclicQueuePool({ size: 4 }, dial) // dial: (origin, signal) => a PoolableConnection
  * const conn = await pool.acquire('http://10.0.0.5:8080')
  * pool.release(conn)
  */

@@ -7,7 +7,8 @@ import { BasePool } from './base-pool.js'
  * `maxConnIdleMs`, so the pool shrinks back when the load drops.
  *
  * @example
- * const pool = new SmartPool({ size: 10 }, (origin, signal) => connectHttp1(origin, { signal }))
+ * // dial: (origin, signal) => a PoolableConnection, e.g. a transport's socket in an Http1Connection
+ * const pool = new SmartPool({ size: 10 }, dial)
  * const conn = await pool.acquire('https://example.com:443', signal, 5000)
  * try {
  *   await useIt(conn)
