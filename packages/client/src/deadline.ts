@@ -89,6 +89,12 @@ export class Deadline {
   #list: DeadlineList | null
   #error: RequestTimeoutError | null = null
   #conn: HttpConnection | null = null
+  /** A connection was used under it (by an agent): the body's end, reported by bodyDone(), clears it. */
+  #used = false
+  /** The body of the exchange in use ended. */
+  #done = false
+  /** The head in use is the one handed to the caller. */
+  #final = false
 
   constructor(ms: number) {
     this.ms = ms
@@ -128,7 +134,27 @@ export class Deadline {
   /** The connection the request is using now (destroyed if the deadline expires). */
   use(conn: HttpConnection | null): void {
     this.#conn = conn
-    if (conn !== null && this.#error !== null) conn.destroy(this.#error)
+    if (conn !== null) {
+      this.#used = true
+      this.#done = false
+      if (this.#error !== null) conn.destroy(this.#error)
+    }
+  }
+
+  /** The body of the exchange in use ended (read, cancelled or failed); after the final head it ends the deadline. */
+  bodyDone(): void {
+    this.#conn = null
+    this.#done = true
+    if (this.#final) this.clear()
+  }
+
+  /**
+   * The last head arrived and goes to the caller: the deadline now ends with its body. Without an
+   * agent under it (a dispatcher that never reported a connection) it ends here.
+   */
+  markFinal(): void {
+    this.#final = true
+    if (this.#done || !this.#used) this.clear()
   }
 
   /** The error to surface: the timeout when it fired, else `err`. */

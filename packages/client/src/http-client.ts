@@ -1,39 +1,57 @@
-// HTTPClient: the friendly top that composes the layers. One request() runs: normalise once →
-// (per hop) pick the pool → acquire → connection.request → HttpResponse, following redirects and
-// keeping cookies when asked. Everything protocol-specific lives below, in the connection.
+// HTTPClient: the friendly top. One request() is: normalise once → the composed dispatch
+// (deadline → redirect → stale retry → the user's interceptors → cookies → decompress → the
+// dispatcher, by default an Agent: origin → pool → connection) → HttpResponse. Each behaviour
+// lives in its own interceptor file; nothing protocol-specific is here.
 import {
   attachRequest,
   ClientClosedError,
-  ConnectionClosedError,
+  compose,
   HttpHeaders,
   InvalidArgumentError,
-  MaxRedirectsError,
-  PoolAcquireTimeoutError,
   Timeouts,
-  isStreamBody,
+  validatedHeaders,
+  type Dispatch,
+  type Dispatcher,
   type HeadersInit,
-  type HttpConnection,
-  type HttpRequest,
-  type RequestBody,
+  type Interceptor,
 } from '@sonic/core'
 import { CookieJar } from 'tough-cookie'
-import { TCPConnector, type ConnectTarget, type Connector } from './connector.js'
-import { compressBody } from './compress-body.js'
+import type { ClientResponseHead } from './client-request.js'
+import { TCPConnector, type Connector } from './connector.js'
+import { cookies } from './cookies.js'
 import { ACCEPT_ENCODING } from './decode-body.js'
-import { Deadline } from './deadline.js'
-import { bodyLimits, DEFAULT_LIMITS, flattenHeaders, isIdempotent, prepareRequest, type BodyLimits, type ClientDefaults, type PreparedRequest } from './normalize-request.js'
+import { decompress } from './decompress.js'
+import { bodyLimits, DEFAULT_LIMITS, flattenHeaders, prepareRequest, type ClientDefaults, type PreparedRequest } from './normalize-request.js'
 import { TargetCache } from './request-target.js'
 import type { RequestInput, RequestOptions } from './options.js'
-import { isRedirect, nextHop, type Hop } from './redirect.js'
-import { HttpResponse, type BodyControl } from './response.js'
-import type { Pool } from '@sonic/pool'
+import { redirect } from './redirect.js'
+import { deadline } from './request-deadline.js'
+import { HttpResponse } from './response.js'
+import { staleRetry } from './stale-retry.js'
 
 export interface ClientOptions {
   /**
-   * How connections are made and pooled.
+   * How connections are made and pooled (an Agent; `dispatcher` is the same option).
    * @default new TCPConnector()
    */
   connector?: Connector
+  /**
+   * What sends the requests: an Agent, or any `{ dispatch, close }` (e.g. a mock).
+   * @default the connector, else new TCPConnector()
+   */
+  dispatcher?: Dispatcher
+  /**
+   * Interceptors around the dispatcher, the first outermost. They run on every hop (each
+   * redirect and retry attempt), inside the deadline, redirects and the stale-connection retry and
+   * outside cookies and decompression.
+   * @default []
+   */
+  interceptors?: Interceptor[]
+  /**
+   * close() closes the dispatcher too (aiohttp's connector_owner).
+   * @default true
+   */
+  dispatcherOwner?: boolean
   /**
    * Keep response cookies in an RFC 6265 jar and send them back.
    * @default false
@@ -90,8 +108,12 @@ const DEFAULT_HEADERS: [string, string][] = [
  * console.log(res.status, await res.text())
  */
 export class HTTPClient {
-  readonly connector: Connector
+  /** The dispatcher, when it is an Agent (TCPConnector, UnixConnector) or any dispatcher given. */
+  readonly connector: Connector | Dispatcher
+  readonly dispatcher: Dispatcher
   readonly cookieJar: CookieJar | null
+  readonly #send: Dispatch
+  readonly #owner: boolean
   #defaults: ClientDefaults
   #closed = false
   #pending = 0
@@ -102,7 +124,16 @@ export class HTTPClient {
       throw new InvalidArgumentError('Proxies are not available in this build of sonic yet')
     }
     if (options.http2 === true) throw new InvalidArgumentError('HTTP/2 is not available in this build of sonic yet')
-    this.connector = options.connector ?? new TCPConnector()
+    if (options.connector !== undefined && options.dispatcher !== undefined && options.connector !== options.dispatcher) {
+      throw new InvalidArgumentError('Give either connector or dispatcher, not both')
+    }
+    const dispatcher = options.dispatcher ?? options.connector ?? new TCPConnector()
+    if (dispatcher === null || typeof dispatcher !== 'object' || typeof dispatcher.dispatch !== 'function' || typeof dispatcher.close !== 'function') {
+      throw new InvalidArgumentError('dispatcher must be an Agent or an object with dispatch() and close()')
+    }
+    this.dispatcher = dispatcher
+    this.connector = dispatcher
+    this.#owner = options.dispatcherOwner ?? true
     this.cookieJar = options.cookieJar ?? (options.handleCookies === true ? new CookieJar() : null)
     const headers = new HttpHeaders(DEFAULT_HEADERS)
     if (options.headers !== undefined) for (const [k, v] of new HttpHeaders(options.headers)) headers.set(k, v)
@@ -116,16 +147,22 @@ export class HTTPClient {
     }
     const maxRedirects = options.maxRedirects ?? 5
     if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new InvalidArgumentError('maxRedirects must be a non-negative integer')
+    const limits = bodyLimits(options, DEFAULT_LIMITS)
+    const user = options.interceptors ?? []
+    if (!Array.isArray(user)) throw new InvalidArgumentError('interceptors must be an array of functions')
     this.#defaults = {
       baseUrl,
-      headers: Object.freeze(flattenHeaders(headers)) as readonly string[],
-      timeouts: this.connector.timeouts ?? Timeouts.DEFAULT,
+      headers: validatedHeaders(flattenHeaders(headers)),
+      timeouts: (dispatcher as { timeouts?: Timeouts }).timeouts ?? Timeouts.DEFAULT,
       verifySsl: options.verifySsl ?? true,
       maxRedirects,
-      http2: false,
       targets: new TargetCache(),
-      limits: bodyLimits(options, DEFAULT_LIMITS),
+      policy: Object.freeze({ follow: false, maxRedirects, limits, decompress: true, onDownloadProgress: null }),
     }
+    const stack: Interceptor[] = [deadline(), redirect({ maxRedirects }), staleRetry(), ...user]
+    if (this.cookieJar !== null) stack.push(cookies(this.cookieJar))
+    stack.push(decompress({ limits }))
+    this.#send = compose(dispatcher.dispatch, ...stack)
   }
 
   /** Requests started and not yet answered (response head not returned). */
@@ -145,12 +182,7 @@ export class HTTPClient {
       if (options != null && typeof options !== 'object') throw new InvalidArgumentError('request options must be an object')
       let prep = prepareRequest(url, options ?? NO_OPTIONS, this.#defaults)
       if (prep instanceof Promise) prep = await prep
-      if (prep.http2) throw new InvalidArgumentError('HTTP/2 is not available in this build of sonic yet')
-      if (prep.compress !== false && prep.body !== null) {
-        prep.body = await compressBody(prep.body, prep.compress)
-        prep.headers = [...prep.headers, 'content-encoding', prep.compress]
-      }
-      return await this.#run(prep)
+      return responseOf(await this.#send(prep), prep)
     } catch (err) {
       throw attachRequest(err, requestMethod(options), String(url))
     } finally {
@@ -201,173 +233,24 @@ export class HTTPClient {
     })
   }
 
-  /** Closes every pool; later requests fail with ClientClosedError. */
+  /** Closes every pool (the dispatcher, unless dispatcherOwner is false); later requests fail with ClientClosedError. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await this.connector.close()
+    if (this.#owner) await this.dispatcher.close()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
-
-  async #run(prep: PreparedRequest): Promise<HttpResponse> {
-    const ms = prep.timeouts.requestTimeout
-    const deadline = ms === null ? null : new Deadline(ms)
-    let hop: Hop = { target: prep.target, method: prep.method, headers: prep.headers, body: prep.body }
-    const history: HttpResponse[] = []
-    try {
-      for (;;) {
-        const { res, control } = await this.#exchange(prep, hop, deadline)
-        if (this.cookieJar !== null) await this.#storeCookies(res, hop.target.href)
-        const location = prep.follow && isRedirect(res.status) ? res.headers.get('location') : null
-        if (location === null) {
-          if (history.length > 0) res.history = history
-          control.markFinal()
-          return res
-        }
-        await res.release()
-        history.push(res)
-        if (history.length > prep.maxRedirects) throw new MaxRedirectsError(prep.maxRedirects, history)
-        hop = nextHop(hop, res.status, location, prep.replayable)
-      }
-    } catch (err) {
-      deadline?.clear()
-      throw attachRequest(deadline === null ? err : deadline.map(err), hop.method, hop.target.href)
-    }
-  }
-
-  async #storeCookies(res: HttpResponse, href: string): Promise<void> {
-    const jar = this.cookieJar!
-    for (const line of res.headers.getSetCookie()) {
-      await jar.setCookie(line, href, { ignoreError: true })
-    }
-  }
-
-  /** One hop: a connection from the pool, the request on it, and the response around its body. */
-  async #exchange(prep: PreparedRequest, hop: Hop, deadline: Deadline | null): Promise<{ res: HttpResponse; control: ExchangeControl }> {
-    const t = hop.target
-    let headers = hop.headers
-    if (this.cookieJar !== null) {
-      const cookie = await this.cookieJar.getCookieString(t.href)
-      if (cookie !== '') headers = [...headers, 'cookie', cookie]
-    }
-    // Taken after the last await before acquire(): the connector may drop empty pools meanwhile.
-    const pool = this.connector.poolFor(t, t.https ? prep.tls : null, prep.timeouts.sockConnect)
-    const req: HttpRequest = {
-      method: hop.method,
-      path: t.path,
-      authority: t.authority,
-      scheme: t.https ? 'https' : 'http',
-      headers,
-      body: hop.body,
-      signal: prep.signal,
-      sockRead: prep.timeouts.sockRead,
-      expectContinue: prep.expectContinue,
-      onUploadProgress: prep.onUploadProgress,
-      validated: true,
-    }
-    const poolAcquire = prep.timeouts.poolAcquire
-    for (let attempt = 0; ; attempt++) {
-      // Waiting for a slot is bounded by poolAcquire and by what is left of requestTimeout.
-      let bound = poolAcquire
-      let boundByDeadline = false
-      if (deadline !== null) {
-        const left = deadline.remaining()
-        if (bound === null || left < bound) {
-          bound = left
-          boundByDeadline = true
-        }
-      }
-      let conn: HttpConnection
-      try {
-        conn = await pool.acquire(t.origin, prep.signal, bound)
-      } catch (err) {
-        if (boundByDeadline && err instanceof PoolAcquireTimeoutError) throw deadline!.error()
-        throw err
-      }
-      deadline?.use(conn)
-      let head
-      try {
-        head = await conn.request(req)
-      } catch (err) {
-        deadline?.use(null)
-        pool.discard(conn)
-        if (attempt === 0 && canRetry(err, conn, req.method, hop.body, prep.replayable) && deadline?.fired !== true) continue
-        throw deadline === null ? err : deadline.map(err)
-      }
-      const control = new ExchangeControl(pool, conn, deadline, prep.onDownloadProgress, prep.limits, hop.method, t.href)
-      const res = new HttpResponse(head, t.href, control)
-      if (hasNoBody(hop.method, head.status, head.body.length)) await res.settleEmpty()
-      return { res, control }
-    }
-  }
 }
 
-/** Finishes one exchange: gives the connection back and ends the deadline with the final body. */
-class ExchangeControl implements BodyControl {
-  #pool: Pool<HttpConnection>
-  #conn: HttpConnection
-  #deadline: Deadline | null
-  #final = false
-  #done = false
-  #method: string
-  #href: string
-  readonly onDownloadProgress: BodyControl['onDownloadProgress']
-  readonly limits: BodyLimits
-
-  constructor(
-    pool: Pool<HttpConnection>,
-    conn: HttpConnection,
-    deadline: Deadline | null,
-    progress: BodyControl['onDownloadProgress'],
-    limits: BodyLimits,
-    method: string,
-    href: string,
-  ) {
-    this.#method = method
-    this.#href = href
-    this.#pool = pool
-    this.#conn = conn
-    this.#deadline = deadline
-    this.onDownloadProgress = progress
-    this.limits = limits
-  }
-
-  done(ok: boolean): void {
-    this.#done = true
-    this.#deadline?.use(null)
-    if (ok) this.#pool.release(this.#conn)
-    else this.#pool.discard(this.#conn)
-    if (this.#final) this.#deadline?.clear()
-  }
-
-  /** This exchange's response is the one returned to the user: its body end ends the deadline. */
-  markFinal(): void {
-    this.#final = true
-    if (this.#done) this.#deadline?.clear()
-  }
-
-  mapError(err: unknown): unknown {
-    return attachRequest(this.#deadline === null ? err : this.#deadline.map(err), this.#method, this.#href)
-  }
-}
-
-function hasNoBody(method: string, status: number, length: number | null): boolean {
-  return method === 'HEAD' || status === 204 || status === 304 || length === 0
-}
-
-/**
- * A request that failed on a reused keep-alive connection before any response byte arrived is
- * retried once on another connection, but only when it is idempotent and its body can be resent.
- */
-function canRetry(err: unknown, conn: HttpConnection, method: string, body: RequestBody, replayable: boolean): boolean {
-  if (!(err instanceof ConnectionClosedError) || !err.beforeResponse) return false
-  if (conn.requestCount <= 1) return false
-  if (!isIdempotent(method)) return false
-  if (body !== null && isStreamBody(body) && (!body.replayable || !replayable)) return false
-  return true
+/** The HttpResponse of a final head, with the hops before it. */
+function responseOf(head: ClientResponseHead, prep: PreparedRequest): HttpResponse {
+  const res = new HttpResponse(head, head.url ?? prep.href, prep.method, prep.policy)
+  const hops = head.history
+  if (hops !== undefined) res.history = hops.map((h) => new HttpResponse(h, h.url ?? prep.href, prep.method, prep.policy))
+  return res
 }
 
 /** The method a request was asked with, for naming it in an error before it was normalised. */

@@ -2,8 +2,18 @@
 // client needs from the layers below.
 export { HTTPClient } from './http-client.js'
 export type { ClientOptions } from './http-client.js'
+export { Agent } from './agent.js'
+export type { AgentOptions, AgentStats } from './agent.js'
 export { TCPConnector, UnixConnector } from './connector.js'
 export type { ConnectorOptions, UnixConnectorOptions, ConnectTarget, ConnectionFactory, PoolClass, Connector } from './connector.js'
+export { redirect } from './redirect.js'
+export type { RedirectOptions } from './redirect.js'
+export { cookies } from './cookies.js'
+export { decompress } from './decompress.js'
+export type { DecompressOptions } from './decompress.js'
+export { staleRetry } from './stale-retry.js'
+export { deadline } from './request-deadline.js'
+export type { ClientRequest, ClientResponseHead } from './client-request.js'
 export { HttpResponse } from './response.js'
 export type { RequestOptions, RequestInput, RequestData, ParamsInit, AuthInit } from './options.js'
 export { request, get, post, put, patch, delete, del, head, options, getDefaultClient } from './shortcuts.js'
@@ -32,8 +42,25 @@ export {
   HttpHeaders,
   Timeouts,
   PoolConfig,
+  compose,
+  bodyFrom,
 } from '@sonic/core'
-export type { HeadersInit, TimeoutsInit, PoolConfigInit, Progress, StreamBody } from '@sonic/core'
+export type {
+  HeadersInit,
+  TimeoutsInit,
+  PoolConfigInit,
+  Progress,
+  StreamBody,
+  Dispatch,
+  DispatchRequest,
+  Interceptor,
+  Dispatcher,
+  TlsOptions,
+  BodyReader,
+  HttpResponseHead,
+} from '@sonic/core'
+export { TcpTransport, UnixTransport } from '@sonic/transport'
+export type { Transport, TransportTarget, Connected } from '@sonic/transport'
 export { SmartPool, CyclicQueuePool } from '@sonic/pool'
 export type { Pool } from '@sonic/pool'
 export { SystemResolver, CaresResolver, CachingResolver, createLookup } from '@sonic/resolver'

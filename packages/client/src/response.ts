@@ -1,31 +1,17 @@
 // The response users hold: head fields, lazily built conveniences, and one-shot body reading that
 // gives the connection back to the pool as soon as the body is done.
-import { BodyUsedError, ResponseTooLargeError, type BodyReader, type HttpHeaders, type HttpResponseHead, type Progress } from '@sonic/core'
-import { decodeAll, decodeStream, parseContentEncoding } from './decode-body.js'
+import { attachRequest, BodyUsedError, ResponseTooLargeError, type BodyReader, type HttpHeaders, type HttpResponseHead, type Progress } from '@sonic/core'
+import { DecodedBody } from './decompress.js'
 import type { BodyLimits } from './normalize-request.js'
 
-/** What the client hands a response so it can finish the exchange. */
-export interface BodyControl {
-  /** Called once: true when the connection may go back to the pool (body read or cancelled cleanly), false when it failed. */
-  done(ok: boolean): void
-  /** Maps an error from the connection (e.g. after a request timeout fired) to the one to throw. */
-  mapError(err: unknown): unknown
-  onDownloadProgress: ((p: Progress) => void) | null
-  /** Bounds on the body (maxResponseSize, maxDecompressionRatio). */
-  limits: BodyLimits
+/** What the client tells a response about reading its body. */
+export interface ResponseOptions {
+  readonly onDownloadProgress: ((p: Progress) => void) | null
+  /** Bounds on the body (maxResponseSize; a decoding body enforces both limits itself). */
+  readonly limits: BodyLimits
 }
-
-type ReaderWithAll = BodyReader & { readAll?: () => Promise<Uint8Array> }
 
 const EMPTY = new Uint8Array(0)
-
-/** The reader of a body that is known to be empty and already finished. */
-const EMPTY_READER: ReaderWithAll = {
-  length: 0,
-  read: () => Promise.resolve(null),
-  readAll: () => Promise.resolve(EMPTY),
-  cancel: () => Promise.resolve(),
-}
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!
@@ -75,25 +61,25 @@ export class HttpResponse {
   url: string
   /** Earlier hops of a followed redirect chain, oldest first. */
   history: HttpResponse[] = []
-  #reader: ReaderWithAll
-  #control: BodyControl
-  /** Set when the body failed to decode: the connection is discarded, not reused. */
-  #corrupt = false
+  #reader: BodyReader
+  #opts: ResponseOptions
+  readonly #method: string
   #used = false
   #finished = false
   #stream: ReadableStream<Uint8Array> | null = null
   #cookies: Map<string, string> | null = null
 
   /** @internal built by the client */
-  constructor(head: HttpResponseHead, url: string, control: BodyControl) {
+  constructor(head: HttpResponseHead, url: string, method: string, opts: ResponseOptions) {
     this.status = head.status
     this.statusText = head.statusText
     this.httpVersion = head.httpVersion
     this.headers = head.headers
     this.chunked = head.chunked
     this.url = url
-    this.#reader = head.body as ReaderWithAll
-    this.#control = control
+    this.#reader = head.body
+    this.#method = method
+    this.#opts = opts
   }
 
   /** True for 2xx statuses. */
@@ -121,24 +107,6 @@ export class HttpResponse {
     return this.#cookies
   }
 
-  /**
-   * @internal For responses without a body (HEAD, 204, 304, Content-Length: 0): completes the
-   * exchange at once so the connection goes back to the pool; the body still reads as empty.
-   */
-  async settleEmpty(): Promise<void> {
-    const reader = this.#reader
-    this.#reader = EMPTY_READER
-    try {
-      while ((await reader.read()) !== null) {
-        // a body that was announced empty has none; anything else is discarded
-      }
-      this.#finish(true)
-    } catch (err) {
-      this.#finish(false)
-      throw this.#control.mapError(err)
-    }
-  }
-
   /** True once the body was read, released or is being read. */
   get bodyUsed(): boolean {
     return this.#used
@@ -149,23 +117,27 @@ export class HttpResponse {
     this.#used = true
   }
 
-  #finish(ok: boolean): void {
-    if (this.#finished) return
+  #finish(): void {
     this.#finished = true
-    this.#control.done(ok)
+  }
+
+  #mapError(err: unknown): unknown {
+    return attachRequest(err, this.#method, this.url)
   }
 
   async #readRaw(max: number | null): Promise<Uint8Array> {
     const reader = this.#reader
-    const progress = this.#control.onDownloadProgress
+    const progress = this.#opts.onDownloadProgress
     try {
       let data: Uint8Array
       if (max !== null && reader.length !== null && reader.length > max) {
-        // Declared too large: not a byte is read, and the connection is discarded (below).
-        await reader.cancel().catch(() => {})
-        throw new ResponseTooLargeError(max, { part: 'body' })
+        // Declared too large: not a byte is read, and the connection is discarded (an Error as
+        // the reason tells the pool not to keep it).
+        const err = new ResponseTooLargeError(max, { part: 'body' })
+        await reader.cancel(err).catch(() => {})
+        throw err
       }
-      if (progress === null && reader.readAll !== undefined && (max === null || reader.length !== null)) {
+      if (progress === null && (max === null || reader.length !== null || reader instanceof DecodedBody)) {
         data = await reader.readAll()
       } else {
         const chunks: Uint8Array[] = []
@@ -177,34 +149,30 @@ export class HttpResponse {
           chunks.push(c)
           total += c.length
           if (max !== null && total > max) {
-            await reader.cancel().catch(() => {})
-            throw new ResponseTooLargeError(max, { part: 'body' })
+            const err = new ResponseTooLargeError(max, { part: 'body' })
+            await reader.cancel(err).catch(() => {})
+            throw err
           }
           if (progress !== null) progress(length === undefined ? { loaded: total } : { loaded: total, total: length })
         }
         data = total === 0 ? EMPTY : concat(chunks, total)
       }
-      this.#finish(true)
+      this.#finish()
       return data
     } catch (err) {
-      this.#finish(false)
-      throw this.#control.mapError(err)
+      this.#finish()
+      throw this.#mapError(err)
     }
   }
 
-  /** The whole body, decompressed. */
-  async bytes(): Promise<Uint8Array> {
-    this.#take()
-    const codings = parseContentEncoding(this.headers.get('content-encoding'))
-    const limits = this.#control.limits
-    // A raw body is bounded while it is read; a compressed one by what it decodes to.
-    const raw = await this.#readRaw(codings === null ? limits.maxResponseSize : null)
-    if (codings === null) return raw
+  /** The whole body, decompressed (by the client's decompress interceptor). */
+  bytes(): Promise<Uint8Array> {
     try {
-      return await decodeAll(raw, codings, limits)
+      this.#take()
     } catch (err) {
-      throw this.#control.mapError(err)
+      return Promise.reject(err)
     }
+    return this.#readRaw(this.#opts.limits.maxResponseSize)
   }
 
   /** The body as an ArrayBuffer (fetch compatibility). */
@@ -226,7 +194,7 @@ export class HttpResponse {
 
   async *#rawChunks(max: number | null): AsyncGenerator<Uint8Array> {
     const reader = this.#reader
-    const progress = this.#control.onDownloadProgress
+    const progress = this.#opts.onDownloadProgress
     const length = reader.length ?? undefined
     let loaded = 0
     let ok = false
@@ -238,38 +206,27 @@ export class HttpResponse {
           c = await reader.read()
         } catch (err) {
           errored = true
-          throw this.#control.mapError(err)
+          throw this.#mapError(err)
         }
         if (c === null) break
         loaded += c.length
         // Too large: stop here; the finally below drains or closes the connection.
-        if (max !== null && loaded > max) throw this.#control.mapError(new ResponseTooLargeError(max, { part: 'body' }))
+        if (max !== null && loaded > max) throw this.#mapError(new ResponseTooLargeError(max, { part: 'body' }))
         if (progress !== null) progress(length === undefined ? { loaded } : { loaded, total: length })
         yield c
       }
       ok = true
     } finally {
-      if (ok) this.#finish(true)
-      else if (errored) this.#finish(false)
-      else {
-        // Stopped early: discard the rest; the reader drains (keeps) or destroys the connection.
-        // A body that failed to decode is not trusted to leave the connection clean.
-        let cancelled = !this.#corrupt
-        await reader.cancel().catch(() => {
-          cancelled = false
-        })
-        this.#finish(cancelled)
-      }
+      // Stopped early: discard the rest; the reader drains (keeps) or destroys the connection.
+      if (!ok && !errored) await reader.cancel().catch(() => {})
+      this.#finish()
     }
   }
 
   /** Streams the decompressed body with backpressure. Breaking out early releases the connection. */
   readChunks(): AsyncGenerator<Uint8Array> {
     this.#take()
-    const codings = parseContentEncoding(this.headers.get('content-encoding'))
-    const limits = this.#control.limits
-    if (codings === null) return this.#rawChunks(limits.maxResponseSize)
-    return decodeStream(this.#rawChunks(null), codings, limits, () => (this.#corrupt = true))
+    return this.#rawChunks(this.#opts.limits.maxResponseSize)
   }
 
   /** A web ReadableStream of the decompressed body, created on first access. */
@@ -298,12 +255,10 @@ export class HttpResponse {
       return
     }
     this.#used = true
-    let cancelled = false
     try {
       await this.#reader.cancel()
-      cancelled = true
     } finally {
-      this.#finish(cancelled)
+      this.#finish()
     }
   }
 

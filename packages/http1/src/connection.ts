@@ -1,8 +1,10 @@
-// One HTTP/1.1 connection: the socket, one reused parser, and the lifecycle of the request in
-// flight (write → head → body → keep or close). Everything per connection is bound once in the
-// constructor; nothing allocates per chunk except the views the parser hands out.
+// One HTTP/1.1 connection over one connected socket: the socket, one reused parser, and the
+// lifecycle of the request in flight (write → head → body → keep or close, or, for upgrade(),
+// hand the socket over: hand-over.ts). It never dials; a transport (@sonic/transport, a proxy
+// tunnel, a socket of your own) gives it the socket. Everything per connection is bound once in
+// the constructor; nothing allocates per chunk except the views the parser hands out.
 import type { Socket } from 'node:net'
-import type { TLSSocket } from 'node:tls'
+import type { Duplex } from 'node:stream'
 import {
   AbortError,
   ConnectionClosedError,
@@ -16,7 +18,9 @@ import {
   type HttpResponseHead,
 } from '@sonic/core'
 import { PAUSE, ResponseParser, SKIP_BODY } from '@sonic/parser'
-import { Http1BodyReader, type BodySource } from './body-reader.js'
+import { BodyFlow } from './body-flow.js'
+import { Http1BodyReader } from './body-reader.js'
+import { checkExchange, handsOver, releaseSocket, takeSocket, type HandOverHead, type SocketListeners, type UpgradeResult } from './hand-over.js'
 import { ReadTimer } from './read-timer.js'
 import { RequestWriter } from './request-writer.js'
 import { prepareRequest, type PreparedRequest } from './write-request.js'
@@ -30,23 +34,20 @@ export interface Http1ConnectionOptions {
   maxHeaderSize?: number
 }
 
-/** A cancelled body with at most this much left is drained to keep the connection. */
-const DISCARD_LIMIT = 64 * 1024
-/** Longest a cancelled body is drained (to keep the connection) before the connection is closed instead. */
-const DRAIN_TIMEOUT = 1000
-
 function toParserError(err: unknown): Error {
   if (isSonicError(err)) return err
   return new HttpParserError(err instanceof Error ? err.message : String(err), 'HPE_INTERNAL', { cause: err })
 }
 
 /**
- * One HTTP/1.1 connection, carrying one request at a time. Get one from connectHttp1(), or build
- * one on a connected socket. Read each response body to the end (or cancel it) before the next
- * request; the connection is then reused unless the server asked to close it.
+ * One HTTP/1.1 connection over a connected socket, carrying one request at a time. Read each
+ * response body to the end (or cancel it) before the next request; the connection is then reused
+ * unless the server asked to close it. upgrade() sends a request that may switch protocols
+ * (Upgrade) or open a tunnel (CONNECT) and hands the socket over.
  *
  * @example
- * const conn = await connectHttp1({ protocol: 'http:', hostname: '127.0.0.1', port: 8080 })
+ * const { socket } = await new TcpTransport().connect({ protocol: 'http:', hostname: '127.0.0.1', port: 8080 })
+ * const conn = new Http1Connection(socket)
  * const res = await conn.request({
  *   method: 'GET', path: '/', authority: '127.0.0.1:8080', scheme: 'http',
  *   headers: [], body: null, sockRead: 30000,
@@ -55,15 +56,25 @@ function toParserError(err: unknown): Error {
  * conn.destroy()
  */
 export class Http1Connection implements HttpConnection {
-  /** Called once when the socket has closed, whatever the reason (pool bookkeeping). */
+  /**
+   * Called once when the connection is gone for good: its socket closed, whatever the reason, or
+   * upgrade() handed it over (pool bookkeeping).
+   */
   onClose: ((conn: Http1Connection) => void) | null = null
 
-  readonly #socket: Socket | TLSSocket
+  /** Requests this connection carries at once: 1, as HTTP/1.1 has no multiplexing (and sonic no pipelining). */
+  readonly capacity = 1
+
+  readonly #socket: Duplex
+  readonly #listeners: SocketListeners
   readonly #parser: ResponseParser
-  readonly #source: BodySource
   readonly #writer: RequestWriter
   readonly #readTimer: ReadTimer
+  /** The body of the response in flight: backpressure and cancelled bodies. */
+  readonly #body: BodyFlow
   #closed = false
+  /** upgrade() handed the socket over: it is no longer ours to read, pause or destroy. */
+  #handedOver = false
   #closeNotified = false
   #requestCount = 0
   #keepAliveTimeout: number | null = null
@@ -72,35 +83,31 @@ export class Http1Connection implements HttpConnection {
   #req: HttpRequest | null = null
   #prep: PreparedRequest | null = null
   #resolveHead: ((head: HttpResponseHead) => void) | null = null
+  /** Set instead of #resolveHead for an upgrade() exchange. */
+  #resolveUpgrade: ((result: UpgradeResult) => void) | null = null
   #rejectHead: ((err: unknown) => void) | null = null
-  #reader: Http1BodyReader | null = null
+  #handOver: HandOverHead | null = null
   #signal: AbortSignal | null = null
   #gotBytes = false
-  #bodyBytes = 0
   #in1xx = false
   #reusable = true
-  #paused = false
-  #discardResolve: (() => void) | null = null
-  #discardLimit = 0
-  #drainTimer: NodeJS.Timeout | null = null
 
   /**
-   * @param socket a connected socket (net or TLS) that nothing else reads from
-   * @param options parser limits
+   * @param socket a connected socket that nothing else reads from: a `net.Socket`, a
+   *   `tls.TLSSocket`, or any `Duplex` (e.g. a proxy tunnel) — what a transport's connect() gives
+   * @param options parser limits (a bad `maxHeaderSize` → InvalidArgumentError)
    */
-  constructor(socket: Socket | TLSSocket, options: Http1ConnectionOptions = {}) {
+  constructor(socket: Duplex, options: Http1ConnectionOptions = {}) {
+    if (socket === null || typeof socket !== 'object' || typeof socket.write !== 'function' || typeof socket.on !== 'function') {
+      throw new InvalidArgumentError('Http1Connection needs a connected socket (a Duplex)')
+    }
+    // Checked (by the parser) before anything is attached to the socket.
+    const parser = new ResponseParser({ maxHeaderSize: options?.maxHeaderSize ?? 65536 })
     this.#socket = socket
-    const parser = new ResponseParser({ maxHeaderSize: options.maxHeaderSize ?? 65536 })
     parser.onHeaders = this.#onHeaders
     parser.onBody = this.#onBody
     parser.onComplete = this.#onComplete
     this.#parser = parser
-    this.#source = {
-      resume: (reader) => {
-        if (reader === this.#reader) this.#resumeReading()
-      },
-      discard: (reader) => this.#discard(reader),
-    }
     this.#writer = new RequestWriter(socket, {
       // Each wait for bytes is bounded by sockRead while the server owes us something, not
       // while we upload.
@@ -116,12 +123,9 @@ export class Http1Connection implements HttpConnection {
     this.#readTimer = new ReadTimer((ms) => {
       if (this.#req !== null) this.#fail(new ReadTimeoutError(`No data received from the server for ${ms} ms`, ms))
     })
-    socket.on('data', this.#onData)
-    socket.on('end', this.#onEnd)
-    socket.on('error', this.#onError)
-    socket.on('close', this.#onSocketClose)
-    if (socket.destroyed) this.#closed = true
-    else socket.resume()
+    this.#body = new BodyFlow(socket, parser, this.#readTimer, (err) => this.#fail(err))
+    this.#listeners = { data: this.#onData, end: this.#onEnd, error: this.#onError, close: this.#onSocketClose }
+    if (!takeSocket(socket, this.#listeners)) this.#closed = true
   }
 
   /** True once the connection can carry no more requests. */
@@ -144,21 +148,25 @@ export class Http1Connection implements HttpConnection {
     return this.#req !== null
   }
 
-  /** The underlying socket. */
-  get socket(): Socket | TLSSocket {
+  /** The socket the connection was built on (cast it to `tls.TLSSocket` for TLS details). */
+  get socket(): Duplex {
     return this.#socket
   }
 
   /** Idle connections do not keep the process alive (socket.unref()); busy ones do. */
   setIdle(idle: boolean): void {
-    const socket = this.#socket
-    // A tunnel given as a plain Duplex may have no ref()/unref(); its own transport decides.
-    if (typeof socket.unref !== 'function') return
+    if (this.#handedOver) return
+    const socket = this.#socket as Partial<Socket>
+    // A tunnel given as a plain Duplex has no ref()/unref(); what is under it decides.
+    if (typeof socket.unref !== 'function' || typeof socket.ref !== 'function') return
     if (idle) socket.unref()
     else socket.ref()
   }
 
-  /** Closes the connection now; a request in flight fails with `err` (default ConnectionClosedError). */
+  /**
+   * Closes the connection now; a request in flight fails with `err` (default ConnectionClosedError).
+   * A socket upgrade() handed over is left alone.
+   */
   destroy(err?: Error): void {
     if (this.#req !== null) this.#fail(err ?? new ConnectionClosedError('The connection was destroyed'))
     else this.#closeSocket()
@@ -170,40 +178,71 @@ export class Http1Connection implements HttpConnection {
    * with InvalidArgumentError.
    */
   request(req: HttpRequest): Promise<HttpResponseHead> {
+    // #prepare throws (→ rejects) before the exchange starts; the resolvers are set before a byte is written.
+    return new Promise<HttpResponseHead>((resolve, reject) => {
+      const prep = this.#prepare(req, false)
+      this.#resolveHead = resolve
+      this.#rejectHead = reject
+      this.#send(req, prep)
+    })
+  }
+
+  /**
+   * Sends `req`, which must offer an upgrade (an `Upgrade` header) or be a CONNECT (path
+   * `host:port`), and carries no body. A 101, or a 2xx to CONNECT, hands the socket over (see
+   * UpgradeResult): the connection lets go of it undestroyed and is `closed` from then on; attach
+   * an 'error' listener. Any other status resolves with `socket: null` and the `body`. sockRead
+   * and `req.signal` bound the wait for the head only.
+   *
+   * @example
+   * const res = await conn.upgrade({ method: 'CONNECT', path: 'example.com:443', authority: 'example.com:443',
+   *   scheme: 'http', headers: [], body: null, sockRead: 30000 })
+   * if (res.socket === null) await res.body.cancel()
+   * else res.socket.on('data', (chunk) => {}) // res.head first
+   */
+  upgrade(req: HttpRequest): Promise<UpgradeResult> {
+    return new Promise<UpgradeResult>((resolve, reject) => {
+      const prep = this.#prepare(req, true)
+      this.#resolveUpgrade = resolve
+      this.#rejectHead = reject
+      this.#send(req, prep)
+    })
+  }
+
+  /** Checks that `req` can be sent now (by upgrade() when `upgrading`); throws otherwise. */
+  #prepare(req: HttpRequest, upgrading: boolean): PreparedRequest {
     if (this.#req !== null) {
-      return Promise.reject(new InvalidArgumentError('Http1Connection carries one request at a time; the previous response is not complete'))
+      throw new InvalidArgumentError('Http1Connection carries one request at a time; the previous response is not complete')
     }
     if (this.#closed || this.#socket.destroyed) {
       this.#closeSocket()
-      return Promise.reject(new ConnectionClosedError('The connection is closed', { beforeResponse: true }))
+      const why = this.#handedOver ? 'The connection handed its socket over (upgrade)' : 'The connection is closed'
+      throw new ConnectionClosedError(why, { beforeResponse: true })
     }
-    let prep: PreparedRequest
-    try {
-      prep = prepareRequest(req)
-    } catch (err) {
-      return Promise.reject(err)
-    }
+    const prep = prepareRequest(req)
+    checkExchange(prep, upgrading)
     const signal = req.signal ?? null
-    if (signal !== null && signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
+    if (signal !== null && signal.aborted) throw new AbortError(undefined, { cause: signal.reason })
+    return prep
+  }
 
+  /** Starts the exchange (the caller has set the head's resolvers) and writes the request. */
+  #send(req: HttpRequest, prep: PreparedRequest): void {
     this.#requestCount++
     this.#req = req
     this.#prep = prep
     this.#gotBytes = false
-    this.#bodyBytes = 0
     this.#in1xx = false
     this.#reusable = true
     this.#parser.reset()
-    const promise = new Promise<HttpResponseHead>((resolve, reject) => {
-      this.#resolveHead = resolve
-      this.#rejectHead = reject
-    })
+    // A 101 is an answer only to a request that offered an upgrade; the parser refuses any other.
+    this.#parser.expectUpgrade = prep.upgrade
+    const signal = req.signal ?? null
     if (signal !== null) {
       this.#signal = signal
       signal.addEventListener('abort', this.#onAbort)
     }
     this.#writer.write(prep, req.onUploadProgress)
-    return promise
   }
 
   // ---- reading ----
@@ -223,8 +262,10 @@ export class Http1Connection implements HttpConnection {
       this.#fail(toParserError(err))
       return
     }
+    // After a 101 or a 2xx to CONNECT the rest of the chunk belongs to the new protocol.
+    if (this.#handOver !== null) this.#handOverSocket(chunk.subarray(consumed))
     // The parser stops after a complete response; anything after it was never asked for.
-    if (consumed < chunk.length && this.#req === null) this.#closeSocket()
+    else if (consumed < chunk.length && this.#req === null) this.#closeSocket()
   }
 
   #onHeaders = (p: ResponseParser): number => {
@@ -239,10 +280,14 @@ export class Http1Connection implements HttpConnection {
     // A final answer instead of 100 Continue: the body is never sent, so the server's view of
     // the request stream is uncertain. Not reusable.
     if (this.#writer.skipBody()) this.#reusable = false
-    if (status === 101) {
-      // Switching protocols is only an answer to a request that offered one (Upgrade header).
-      if (!prep.upgrade) throw new HttpParserError('101 Switching Protocols to a request that did not ask to upgrade', 'HPE_UNEXPECTED_UPGRADE')
-      this.#reusable = false
+    // (A 101 to a request without Upgrade never gets here: the parser refuses it, expectUpgrade.)
+    if (status === 101) this.#reusable = false
+    const headers = HttpHeaders.fromFlat(p.headersFlat())
+    const resolveUpgrade = this.#resolveUpgrade
+    if (resolveUpgrade !== null && handsOver(prep, status)) {
+      // Handed over once execute() returns, which tells where the head ended.
+      this.#handOver = { status, statusText: p.statusText, headers }
+      return SKIP_BODY
     }
     const keepAlive = p.header('keep-alive')
     if (keepAlive !== null) {
@@ -250,52 +295,39 @@ export class Http1Connection implements HttpConnection {
       if (m !== null) this.#keepAliveTimeout = Number(m[1]) * 1000
     }
     const noBody = prep.isHead || status === 204 || status === 304 || status === 101
-    const reader = new Http1BodyReader(this.#source, noBody ? 0 : p.contentLength)
-    this.#reader = reader
-    const resolve = this.#resolveHead!
+    const reader = new Http1BodyReader(this.#body, noBody ? 0 : p.contentLength)
+    this.#body.open(reader)
+    const resolve = this.#resolveHead
     this.#resolveHead = null
+    this.#resolveUpgrade = null
     this.#rejectHead = null
-    resolve({
-      status,
-      statusText: p.statusText,
-      httpVersion: p.versionMajor === 1 && p.versionMinor === 0 ? '1.0' : '1.1',
-      headers: HttpHeaders.fromFlat(p.headersFlat()),
-      chunked: p.chunked,
-      body: reader,
-    })
+    if (resolveUpgrade !== null) resolveUpgrade({ status, statusText: p.statusText, headers, socket: null, body: reader })
+    else {
+      resolve!({
+        status,
+        statusText: p.statusText,
+        httpVersion: p.versionMajor === 1 && p.versionMinor === 0 ? '1.0' : '1.1',
+        headers,
+        chunked: p.chunked,
+        body: reader,
+      })
+    }
     return noBody ? SKIP_BODY : 0
   }
 
-  #onBody = (chunk: Uint8Array): number => {
-    const reader = this.#reader
-    if (reader === null) return PAUSE
-    this.#bodyBytes += chunk.byteLength
-    if (this.#discardResolve !== null) {
-      if (this.#bodyBytes > this.#discardLimit) {
-        this.#fail(new AbortError('The response body was cancelled'))
-        return PAUSE
-      }
-      return 0
-    }
-    if (!reader.push(chunk) && !this.#paused) {
-      this.#paused = true
-      this.#socket.pause()
-      this.#readTimer.suspend()
-    }
-    return 0
-  }
+  #onBody = (chunk: Uint8Array): number => (this.#body.push(chunk) ? 0 : PAUSE)
 
   #onComplete = (p: ResponseParser): number => {
     if (this.#in1xx) {
       this.#in1xx = false
       return 0
     }
-    if (this.#req === null) return PAUSE
+    if (this.#req === null || this.#handOver !== null) return PAUSE
     // A response complete before the whole body was sent (e.g. 413): stop sending, and close,
     // since the server's view of the request stream is unknown.
     const keep = p.keepAlive && this.#reusable && !this.#prep!.close && !this.#writer.writing
-    const reader = this.#reader!
-    const discarded = this.#discardResolve
+    const reader = this.#body.reader!
+    const discarded = this.#body.discarded
     this.#endExchange()
     if (!keep) this.#closeSocket()
     reader.end()
@@ -303,42 +335,26 @@ export class Http1Connection implements HttpConnection {
     return PAUSE
   }
 
-  #resumeReading(): void {
-    if (!this.#paused) return
-    this.#paused = false
-    this.#socket.resume()
-    this.#readTimer.resume()
-  }
-
-  #discard(reader: Http1BodyReader): Promise<void> {
-    if (reader !== this.#reader) return Promise.resolve()
-    const p = this.#parser
-    const length = p.contentLength
-    const unknown = p.chunked || length === null
-    if (!unknown && length! - this.#bodyBytes > DISCARD_LIMIT) {
-      this.#fail(new AbortError('The response body was cancelled'))
-      return Promise.resolve()
-    }
-    if (!p.chunked && length === null) {
-      // Read until close: the connection ends with the body anyway.
-      this.#fail(new AbortError('The response body was cancelled'))
-      return Promise.resolve()
-    }
-    this.#discardLimit = this.#bodyBytes + DISCARD_LIMIT
-    return new Promise<void>((resolve) => {
-      this.#discardResolve = resolve
-      // A slow server must not hold release() up: past DRAIN_TIMEOUT the connection is closed.
-      this.#drainTimer = setTimeout(this.#onDrainTimeout, DRAIN_TIMEOUT)
-      this.#resumeReading()
-    })
+  /**
+   * Gives the socket to the caller of upgrade(): nothing of the connection stays on it (listeners,
+   * timers, parser), it is not destroyed, and it is left paused in the state of a fresh socket.
+   */
+  #handOverSocket(head: Uint8Array): void {
+    const { status, statusText, headers } = this.#handOver!
+    const resolve = this.#resolveUpgrade!
+    const socket = this.#socket
+    this.#handedOver = true
+    this.#endExchange()
+    this.#closed = true
+    this.#readTimer.clear()
+    this.#writer.detach()
+    releaseSocket(socket, this.#listeners)
+    this.#parser.destroy()
+    resolve({ status, statusText, headers, socket, head })
+    this.#notifyClose()
   }
 
   // ---- abort, failure, end of exchange ----
-
-  #onDrainTimeout = (): void => {
-    this.#drainTimer = null
-    if (this.#discardResolve !== null) this.#fail(new AbortError('The response body was cancelled'))
-  }
 
   #onAbort = (): void => {
     const signal = this.#signal
@@ -351,13 +367,9 @@ export class Http1Connection implements HttpConnection {
     this.#req = null
     this.#prep = null
     this.#resolveHead = null
+    this.#resolveUpgrade = null
     this.#rejectHead = null
-    this.#reader = null
-    this.#discardResolve = null
-    if (this.#drainTimer !== null) {
-      clearTimeout(this.#drainTimer)
-      this.#drainTimer = null
-    }
+    this.#handOver = null
     this.#readTimer.disarm()
     this.#writer.stop()
     const signal = this.#signal
@@ -365,17 +377,14 @@ export class Http1Connection implements HttpConnection {
       this.#signal = null
       signal.removeEventListener('abort', this.#onAbort)
     }
-    if (this.#paused) {
-      this.#paused = false
-      this.#socket.resume()
-    }
+    this.#body.close()
   }
 
   /** Ends the exchange in flight with `err` and destroys the connection. */
   #fail(err: unknown): void {
     const rejectHead = this.#rejectHead
-    const reader = this.#reader
-    const discarded = this.#discardResolve
+    const reader = this.#body.reader
+    const discarded = this.#body.discarded
     this.#endExchange()
     this.#closeSocket()
     if (rejectHead !== null) rejectHead(err)
@@ -387,7 +396,7 @@ export class Http1Connection implements HttpConnection {
     this.#closed = true
     this.#readTimer.clear()
     this.#writer.stop()
-    if (!this.#socket.destroyed) this.#socket.destroy()
+    if (!this.#handedOver && !this.#socket.destroyed) this.#socket.destroy()
     // Frees the parser's WASM state (deferred by the parser when called from one of its handlers).
     this.#parser.destroy()
   }
@@ -403,12 +412,8 @@ export class Http1Connection implements HttpConnection {
         }
       }
       if (this.#req !== null) {
-        this.#fail(
-          new ConnectionClosedError(
-            this.#gotBytes ? 'The server closed the connection in the middle of the response' : 'The server closed the connection before responding',
-            { beforeResponse: !this.#gotBytes },
-          ),
-        )
+        const why = this.#gotBytes ? 'The server closed the connection in the middle of the response' : 'The server closed the connection before responding'
+        this.#fail(new ConnectionClosedError(why, { beforeResponse: !this.#gotBytes }))
       }
     }
     this.#closeSocket()
@@ -426,9 +431,12 @@ export class Http1Connection implements HttpConnection {
       this.#fail(new ConnectionClosedError('The connection was closed', { beforeResponse: !this.#gotBytes }))
     }
     this.#closeSocket()
-    if (!this.#closeNotified) {
-      this.#closeNotified = true
-      this.onClose?.(this)
-    }
+    this.#notifyClose()
+  }
+
+  #notifyClose(): void {
+    if (this.#closeNotified) return
+    this.#closeNotified = true
+    this.onClose?.(this)
   }
 }

@@ -1,6 +1,4 @@
-export { connectHttp1 } from './connect.js'
-export type { Http1ConnectOptions } from './connect.js'
 export { Http1Connection } from './connection.js'
 export type { Http1ConnectionOptions } from './connection.js'
+export type { UpgradeResult } from './hand-over.js'
 export { Http1BodyReader, HIGH_WATER_MARK } from './body-reader.js'
-export { TlsSessionCache } from './tls-session-cache.js'

@@ -2,7 +2,7 @@
 // rest — `Expect: 100-continue` with its 1 s fallback, streams, large bytes with progress, chunked
 // framing — is written piece by piece, awaiting 'drain' whenever write() returns false.
 // One RequestWriter per connection; it reports back through the WriterOwner it was built with.
-import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { InvalidArgumentError, type ProgressCallback } from '@sonic/core'
 import { SMALL_BODY, slices, type PreparedRequest } from './write-request.js'
 import { deferWrite } from './write-batch.js'
@@ -27,7 +27,7 @@ export interface WriterOwner {
 }
 
 export class RequestWriter {
-  readonly #socket: Socket
+  readonly #socket: Duplex
   readonly #owner: WriterOwner
   #prep: PreparedRequest | null = null
   #onProgress: ProgressCallback | null = null
@@ -39,7 +39,7 @@ export class RequestWriter {
   /** A whole-bytes body sits in the socket's buffer: the next 'drain' completes the upload. */
   #awaitDrain = false
 
-  constructor(socket: Socket, owner: WriterOwner) {
+  constructor(socket: Duplex, owner: WriterOwner) {
     this.#socket = socket
     this.#owner = owner
     socket.on('drain', this.#wake)
@@ -132,6 +132,15 @@ export class RequestWriter {
       this.#continueTimer = null
     }
     this.#wake()
+  }
+
+  /**
+   * Stops writing and takes the writer's 'drain' listener off the socket, for good: the socket
+   * now belongs to someone else (upgrade() handed it over). The writer must not be used again.
+   */
+  detach(): void {
+    this.stop()
+    this.#socket.off('drain', this.#wake)
   }
 
   /** Reports progress; false when the callback threw (the owner was told). */

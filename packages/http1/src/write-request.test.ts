@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type HttpRequest } from '@sonic/core'
+import { InvalidArgumentError, validatedHeaders, type HttpRequest, type ValidatedHeaders } from '@sonic/core'
 import { describe, expect, test } from 'vitest'
 import { prepareRequest, slices } from './write-request.js'
 
@@ -64,11 +64,23 @@ describe('prepareRequest', () => {
     expect(prep({ headers: ['Connection', 'keep-alive'] }).close).toBe(false)
   })
 
-  test('validated: true skips the method/path/header checks, not the framing checks', () => {
-    expect(prep({ validated: true, headers: ['x-trusted', 'as given'] }).head).toContain('x-trusted: as given\r\n')
-    expect(() => prep({ validated: true, method: 'G T' })).not.toThrow()
-    expect(() => prep({ validated: true, method: 'POST', headers: ['content-length', '4'], body: new Uint8Array(3) })).toThrow(InvalidArgumentError)
-    expect(() => prep({ validated: false, method: 'G T' })).toThrow(InvalidArgumentError)
+  test('headers from validatedHeaders() are trusted; method, path and framing are always checked', () => {
+    const trusted = validatedHeaders(['x-trusted', 'as given'])
+    expect(prep({ headers: trusted }).head).toContain('x-trusted: as given\r\n')
+    expect(() => prep({ headers: trusted, method: 'G T' })).toThrow(InvalidArgumentError)
+    expect(() => prep({ headers: trusted, path: '/a b' })).toThrow(InvalidArgumentError)
+    const length = validatedHeaders(['content-length', '4'])
+    expect(() => prep({ headers: length, method: 'POST', body: new Uint8Array(3) })).toThrow(InvalidArgumentError)
+    // A list built from a validated one (as an interceptor would) is checked again.
+    expect(() => prep({ headers: [...trusted, 'x-bad', 'a\r\nb'] })).toThrow(InvalidArgumentError)
+    // A cast is no brand: only the registry counts.
+    expect(() => prep({ headers: ['x-bad', 'a\nb'] as unknown as ValidatedHeaders })).toThrow(InvalidArgumentError)
+  })
+
+  test('common methods take the fast path; any other token is accepted, a non-token is not', () => {
+    for (const m of ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS']) expect(prep({ method: m }).head.startsWith(`${m} / HTTP/1.1\r\n`)).toBe(true)
+    expect(prep({ method: 'PROPFIND' }).head.startsWith('PROPFIND / HTTP/1.1\r\n')).toBe(true)
+    for (const m of ['get\r\n', 'GET ', 'G\u0000T', 'GÉT']) expect(() => prep({ method: m })).toThrow(InvalidArgumentError)
   })
 
   test('CR, LF, NUL and bad tokens are rejected', () => {

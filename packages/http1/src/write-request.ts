@@ -1,6 +1,6 @@
 // Serialising a request: the head is built with plain string concatenation (no per-header
 // arrays), validated before a byte is written, and framed for its body (Content-Length,
-// chunked or nothing). Bodies that do not go out with the head are written by BodyUpload.
+// chunked or nothing). Bodies that do not go out with the head are written by RequestWriter.
 import {
   InvalidArgumentError,
   assertHeaderName,
@@ -8,6 +8,7 @@ import {
   assertMethod,
   assertPath,
   isStreamBody,
+  isValidatedHeaders,
   type HttpRequest,
   type StreamBody,
 } from '@sonic/core'
@@ -17,6 +18,8 @@ export const SMALL_BODY = 64 * 1024
 
 const CRLF = '\r\n'
 const EMPTY = new Uint8Array(0)
+/** A CONNECT request-target (RFC 9112 §3.2.3, authority form): host or [IPv6] literal, `:`, port. */
+const AUTHORITY_FORM = /^(?:\[[0-9A-Za-z:.%]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+):(\d{1,5})$/
 
 /** A request ready for the wire. */
 export interface PreparedRequest {
@@ -38,6 +41,27 @@ export interface PreparedRequest {
   readonly isHead: boolean
   /** The request carries an `Upgrade` header: a 101 answer is one it asked for. */
   readonly upgrade: boolean
+  /** CONNECT (authority-form target, no content): a 2xx answer turns the connection into a tunnel. */
+  readonly connect: boolean
+}
+
+/**
+ * Throws InvalidArgumentError unless `method` is a token. The methods nearly every request uses
+ * are known tokens: one string compare each, no per-character scan.
+ */
+function checkMethod(method: string): void {
+  switch (method) {
+    case 'GET':
+    case 'POST':
+    case 'PUT':
+    case 'HEAD':
+    case 'DELETE':
+    case 'PATCH':
+    case 'OPTIONS':
+    case 'CONNECT':
+      return
+  }
+  assertMethod(method)
 }
 
 function hasToken(list: string, token: string): boolean {
@@ -55,19 +79,28 @@ function lastCodingIsChunked(te: string): boolean {
  * Validates `req` (method, path, every header name and value: CR, LF, NUL → InvalidArgumentError)
  * and builds its head. Adds `host` from `req.authority` when absent, and `content-length` or
  * `transfer-encoding: chunked` to match the body. Throws before anything is written.
- * `req.validated` (set by a caller that checked method, path and headers at its own edge) skips
- * those checks; the framing checks always run.
+ * Headers from core's `validatedHeaders()` (checked once and frozen, as @sonic/client's are) skip
+ * the per-header checks — any other list, e.g. one an interceptor built with `[...headers, n, v]`,
+ * is checked; method, path and framing are always checked. CONNECT (RFC 9110 §9.3.6) needs an
+ * authority-form target (`host:port`, also sent as Host) and no content: no body, Content-Length
+ * or Transfer-Encoding.
  */
 export function prepareRequest(req: HttpRequest): PreparedRequest {
   const method = req.method
   const path = req.path
-  const check = req.validated !== true
-  if (check) {
-    assertMethod(method)
-    assertPath(path)
+  checkMethod(method)
+  assertPath(path)
+  const connect = method === 'CONNECT'
+  if (connect) {
+    const m = AUTHORITY_FORM.exec(path)
+    if (m === null || Number(m[1]) > 65535) {
+      throw new InvalidArgumentError(`A CONNECT request-target must be host:port (authority form), got ${JSON.stringify(path)}`)
+    }
   }
 
   const headers = req.headers
+  // Skipped only for a list validatedHeaders() checked and froze (one WeakSet lookup).
+  const check = !isValidatedHeaders(headers)
   let lines = ''
   let hasHost = false
   let userLength: string | null = null
@@ -130,6 +163,10 @@ export function prepareRequest(req: HttpRequest): PreparedRequest {
     throw new InvalidArgumentError('Request body must be null, a Uint8Array or a StreamBody')
   }
 
+  if (connect && (stream !== null || length !== 0 || userLength !== null || userTE !== null)) {
+    throw new InvalidArgumentError('A CONNECT request has no content: no body, Content-Length or Transfer-Encoding')
+  }
+
   let chunked = false
   if (userTE !== null) {
     if (userLength !== null) throw new InvalidArgumentError('A request cannot carry both Content-Length and Transfer-Encoding')
@@ -162,12 +199,14 @@ export function prepareRequest(req: HttpRequest): PreparedRequest {
 
   let head = method + ' ' + path + ' HTTP/1.1\r\n'
   if (!hasHost) {
-    assertHeaderValue('host', req.authority)
-    head += 'host: ' + req.authority + CRLF
+    // CONNECT names its authority in the request-target; Host repeats it (RFC 9110 §9.3.6).
+    const host = connect ? path : req.authority
+    assertHeaderValue('host', host)
+    head += 'host: ' + host + CRLF
   }
   head += lines + CRLF
 
-  return { head, bytes, stream, length, chunked, expectContinue, close, isHead: method === 'HEAD', upgrade }
+  return { head, bytes, stream, length, chunked, expectContinue, close, isHead: method === 'HEAD', upgrade, connect }
 }
 
 /** Yields `bytes` in slices (so a large upload reports progress and respects backpressure). */

@@ -1,13 +1,14 @@
 // Response bodies: pull-based backpressure, zero-copy views, readAll, cancel (drain or destroy).
 import type * as http from 'node:http'
+import type * as net from 'node:net'
 import { BodyUsedError } from '@sonic/core'
 import { describe, expect, test } from 'vitest'
-import { HIGH_WATER_MARK, type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
-import { makeRequest, reader, sleep, startHttp, startRaw, text, until, openConn, useCleanups } from './helpers.js'
+import { HIGH_WATER_MARK, type Http1Connection } from '../src/index.js'
+import { makeRequest, reader, sleep, startHttp, startRaw, text, until, openConn, useCleanups, type ConnectOptions } from './helpers.js'
 
 const cleanups = useCleanups()
 
-const open = (port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
+const open = (port: number, extra: Partial<ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
 
 /** Writes `total` bytes in 64 KiB pieces, respecting backpressure; `state.written` counts them. */
 function streamingServer(total: number, state: { written: number; stalled: boolean }): http.RequestListener {
@@ -60,7 +61,7 @@ describe('backpressure', () => {
     expect(conn.socket.isPaused()).toBe(true)
     expect(body.bufferedBytes).toBeGreaterThanOrEqual(HIGH_WATER_MARK)
     expect(body.bufferedBytes).toBeLessThan(HIGH_WATER_MARK + 256 * 1024)
-    expect(conn.socket.bytesRead).toBeLessThan(1024 * 1024) // the rest waits in kernel buffers and the server
+    expect((conn.socket as net.Socket).bytesRead).toBeLessThan(1024 * 1024) // the rest waits in kernel buffers and the server
     expect(state.written).toBeLessThan(total)
 
     // Pull again: everything arrives, nothing lost.

@@ -2,8 +2,6 @@
 import * as net from 'node:net'
 import {
   AbortError,
-  ConnectError,
-  ConnectTimeoutError,
   ConnectionClosedError,
   HttpParserError,
   InvalidArgumentError,
@@ -11,8 +9,8 @@ import {
   ResponseTooLargeError,
 } from '@sonic/core'
 import { describe, expect, test } from 'vitest'
-import { connectHttp1, type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
-import { makeRequest, reader, sleep, startHttp, startRaw, text, until, openConn, useCleanups } from './helpers.js'
+import { Http1Connection } from '../src/index.js'
+import { makeRequest, reader, sleep, startHttp, startRaw, text, until, openConn, useCleanups, type ConnectOptions } from './helpers.js'
 
 const cleanups = useCleanups()
 
@@ -22,54 +20,20 @@ async function raw(onSocket: (socket: net.Socket) => void) {
   return srv
 }
 
-const open = (port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
+const open = (port: number, extra: Partial<ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
 
-/** A port nothing listens on (bound then released). */
-async function freePort(): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const port = (s.address() as net.AddressInfo).port
-  await new Promise((r) => s.close(r))
-  return port
-}
-
-describe('connect errors', () => {
-  test('refused → ConnectError with the OS error as cause', async () => {
-    const port = await freePort()
-    const err = await connectHttp1({ protocol: 'http:', hostname: '127.0.0.1', port }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(ConnectError)
-    expect((err as ConnectError).code).toBe('SONIC_CONNECT_ERROR')
-    expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe('ECONNREFUSED')
-  })
-
-  test('a TLS handshake that never completes → ConnectTimeoutError', async () => {
-    const srv = await raw((socket) => socket.resume()) // accepts TCP, never answers the ClientHello
-    const err = await connectHttp1({ protocol: 'https:', hostname: '127.0.0.1', port: srv.port, connectTimeout: 150 }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(ConnectTimeoutError)
-    expect((err as ConnectTimeoutError).timeout).toBe(150)
-    await until(() => srv.sockets[0]!.destroyed) // the client closed its side
-  })
-
-  test('abort while connecting → AbortError (cause = reason); already aborted → AbortError at once', async () => {
+describe('constructor', () => {
+  // Connecting (refused, DNS, connect timeout, abort, bad targets) is @sonic/transport's: its test/errors.test.ts.
+  test('bad arguments → InvalidArgumentError, and nothing is attached to the socket', async () => {
     const srv = await raw(() => {})
-    const ac = new AbortController()
-    const pending = connectHttp1({ protocol: 'https:', hostname: '127.0.0.1', port: srv.port, signal: ac.signal })
-    await until(() => srv.sockets.length === 1)
-    const reason = new Error('stop')
-    ac.abort(reason)
-    const err = await pending.catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(AbortError)
-    expect((err as AbortError).name).toBe('AbortError')
-    expect((err as Error).cause).toBe(reason)
-    await expect(connectHttp1({ protocol: 'http:', hostname: '127.0.0.1', port: srv.port, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError)
-  })
-
-  test('bad options → InvalidArgumentError', async () => {
-    await expect(connectHttp1({ protocol: 'ftp:' as 'http:', hostname: 'x', port: 1 })).rejects.toBeInstanceOf(InvalidArgumentError)
-    await expect(connectHttp1({ protocol: 'http:', hostname: 'x', port: 70000 })).rejects.toBeInstanceOf(InvalidArgumentError)
-    await expect(connectHttp1({ protocol: 'https:', hostname: 'x', port: 1, fingerprint: 'abc' })).rejects.toBeInstanceOf(InvalidArgumentError)
-    await expect(connectHttp1({ protocol: 'http:', hostname: 'x', port: 1, maxHeaderSize: 0 })).rejects.toBeInstanceOf(InvalidArgumentError)
-    await expect(connectHttp1({ protocol: 'http:', hostname: 'x', port: 1, connectTimeout: -1 })).rejects.toBeInstanceOf(InvalidArgumentError)
+    const socket = net.connect(srv.port, '127.0.0.1')
+    cleanups.push(() => socket.destroy())
+    await new Promise((r) => socket.once('connect', r))
+    const before = socket.listenerCount('data') + socket.listenerCount('error') + socket.listenerCount('close')
+    expect(() => new Http1Connection(socket, { maxHeaderSize: 0 })).toThrow(InvalidArgumentError)
+    expect(socket.listenerCount('data') + socket.listenerCount('error') + socket.listenerCount('close')).toBe(before)
+    expect(() => new Http1Connection(null as unknown as net.Socket)).toThrow(InvalidArgumentError)
+    expect(() => new Http1Connection({} as net.Socket)).toThrow(InvalidArgumentError)
   })
 })
 

@@ -6,12 +6,12 @@ import type * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { connectHttp1, type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
-import { makeCert, makeRequest, startHttp, startRaw, streamOf, text, until, openConn, useCleanups } from './helpers.js'
+import type { Http1Connection } from '../src/index.js'
+import { connect, makeCert, makeRequest, startHttp, startRaw, streamOf, text, until, openConn, useCleanups, type ConnectOptions } from './helpers.js'
 
 const cleanups = useCleanups()
 
-const open = (port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
+const open = (port: number, extra: Partial<ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
 
 describe('expect: 100-continue', () => {
   test('the body is sent after 100 Continue', async () => {
@@ -83,7 +83,7 @@ describe('unix domain socket', () => {
     await new Promise<void>((r) => server.listen(path, r))
     cleanups.push(() => new Promise((r) => server.close(r)))
 
-    const conn = await connectHttp1({ protocol: 'http:', hostname: 'localhost', port: 80, socketPath: path })
+    const conn = await connect({ protocol: 'http:', hostname: 'localhost', port: 80, socketPath: path })
     cleanups.push(() => conn.destroy())
     for (let i = 0; i < 3; i++) {
       const res = await conn.request(makeRequest({ path: `/${i}`, authority: 'localhost' }))
@@ -97,7 +97,7 @@ describe('unix domain socket', () => {
     secure.on('connection', (s: net.Socket) => accepted.push(s))
     await new Promise<void>((r) => secure.listen(tlsPath, r))
     cleanups.push(() => new Promise((r) => (secure.closeAllConnections(), secure.close(r))))
-    const tlsConn = await connectHttp1({ protocol: 'https:', hostname: 'localhost', port: 443, socketPath: tlsPath, tls: { ca: cert.cert } })
+    const tlsConn = await connect({ protocol: 'https:', hostname: 'localhost', port: 443, socketPath: tlsPath, tls: { ca: cert.cert } })
     cleanups.push(() => tlsConn.destroy())
     const res = await tlsConn.request(makeRequest({ path: '/s', authority: 'localhost', scheme: 'https' }))
     expect(await text(res.body)).toBe('secure /s')

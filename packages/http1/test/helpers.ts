@@ -1,5 +1,6 @@
 // Shared test fixtures: real servers on 127.0.0.1, a self-signed certificate made with the
-// openssl CLI, request/body builders and a leak check (sockets, servers, timers).
+// openssl CLI, connections over sockets from @sonic/transport, request/body builders and a leak
+// check (sockets, servers, timers).
 import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -7,9 +8,11 @@ import * as http from 'node:http'
 import * as net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, sep } from 'node:path'
-import type { HttpRequest, StreamBody } from '@sonic/core'
+import type { Duplex } from 'node:stream'
+import type { HttpRequest, StreamBody, TlsOptions } from '@sonic/core'
+import { TcpTransport, UnixTransport, startTls, type TransportTarget } from '@sonic/transport'
 import { afterEach, beforeEach, expect } from 'vitest'
-import { connectHttp1, type Http1BodyReader, type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
+import { Http1Connection, type Http1BodyReader } from '../src/index.js'
 
 export function makeRequest(init: Partial<HttpRequest> = {}): HttpRequest {
   return {
@@ -193,9 +196,46 @@ export function useCleanups(): (() => unknown)[] {
   return cleanups
 }
 
+/** Where and how a test connects: what the tests used of the old connectHttp1's options. */
+export interface ConnectOptions {
+  /** @default 'http:' */
+  protocol?: 'http:' | 'https:'
+  /** Host to dial, or only the origin's name (SNI, certificate check) with `socketPath` or `socket`. @default '127.0.0.1' */
+  hostname?: string
+  port: number
+  /** A unix domain socket instead of TCP (UnixTransport); TLS over it for https. */
+  socketPath?: string
+  /** TLS settings for https: `ca`, `servername`, `verify: false`, … */
+  tls?: TlsOptions
+  /** An already connected socket (a tunnel): used as is for http, with TLS layered on it (startTls) for https. */
+  socket?: Duplex
+  maxHeaderSize?: number
+}
+
+/**
+ * http1 never dials: the socket comes from @sonic/transport (TcpTransport, UnixTransport or
+ * startTls over a given socket, without TLS session resumption), then `new Http1Connection`.
+ */
+export async function connect(opts: ConnectOptions): Promise<Http1Connection> {
+  const target: TransportTarget = { protocol: opts.protocol ?? 'http:', hostname: opts.hostname ?? '127.0.0.1', port: opts.port, tls: opts.tls ?? null }
+  let socket: Duplex
+  if (opts.socket !== undefined) {
+    socket = target.protocol === 'https:' ? (await startTls(opts.socket, target)).socket : opts.socket
+  } else {
+    const transport =
+      opts.socketPath === undefined ? new TcpTransport({ tlsSessionCache: null }) : new UnixTransport({ path: opts.socketPath, tlsSessionCache: null })
+    try {
+      socket = (await transport.connect(target)).socket
+    } finally {
+      await transport.close()
+    }
+  }
+  return new Http1Connection(socket, { maxHeaderSize: opts.maxHeaderSize })
+}
+
 /** Connects to 127.0.0.1:`port` (http unless `extra` says otherwise); destroyed after the test. */
-export async function openConn(cleanups: (() => unknown)[], port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> {
-  const conn = await connectHttp1({ protocol: 'http:', hostname: '127.0.0.1', port, ...extra })
+export async function openConn(cleanups: (() => unknown)[], port: number, extra: Partial<ConnectOptions> = {}): Promise<Http1Connection> {
+  const conn = await connect({ port, ...extra })
   cleanups.push(() => conn.destroy())
   return conn
 }

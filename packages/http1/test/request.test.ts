@@ -2,12 +2,12 @@
 import type * as http from 'node:http'
 import { ConnectionClosedError, InvalidArgumentError, type Progress } from '@sonic/core'
 import { describe, expect, test } from 'vitest'
-import { type Http1ConnectOptions, type Http1Connection } from '../src/index.js'
-import { makeRequest, reader, startHttp, startRaw, streamOf, text, until, type Started, openConn, useCleanups } from './helpers.js'
+import { type Http1Connection } from '../src/index.js'
+import { makeRequest, reader, startHttp, startRaw, streamOf, text, until, type Started, openConn, useCleanups, type ConnectOptions } from './helpers.js'
 
 const cleanups = useCleanups()
 
-const open = (port: number, extra: Partial<Http1ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
+const open = (port: number, extra: Partial<ConnectOptions> = {}): Promise<Http1Connection> => openConn(cleanups, port, extra)
 
 /** An http server that answers every request with what it received. */
 async function echoServer(): Promise<Started<http.Server>> {

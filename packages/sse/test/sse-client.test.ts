@@ -249,12 +249,13 @@ describe('SSEClient with the fetch adapter', () => {
     expect(conn.lastEventId).toBe(String(N - 1))
     // 200k events of ~420 bytes are ~84 MB of text: keeping them would show; streaming does not.
     expect(peak - base).toBeLessThan(24 * 1024 * 1024)
-  })
+  }, 30_000) // 200k events through global fetch: seconds on a loaded 2-core CI machine
 
   it('applies timeouts.sockRead to the wait for the head and for each chunk', async () => {
-    const e1 = await new SSEClient().connect(`${server.url}/hang`, { timeouts: { sockRead: 100 } }).catch((e: unknown) => e)
+    // 400 ms: long enough for a loaded CI machine to deliver a head that is sent at once.
+    const e1 = await new SSEClient().connect(`${server.url}/hang`, { timeouts: { sockRead: 400 } }).catch((e: unknown) => e)
     expect(e1).toBeInstanceOf(ReadTimeoutError)
-    const conn = await new SSEClient().connect(`${server.url}/silent`, { timeouts: { sockRead: 100 }, reconnect: false })
+    const conn = await new SSEClient().connect(`${server.url}/silent`, { timeouts: { sockRead: 400 }, reconnect: false })
     const seen: string[] = []
     const e2 = await (async () => {
       for await (const ev of conn) seen.push(ev.data)

@@ -1,9 +1,11 @@
-// sonic's lower layers composed by hand: a SmartPool of Http1Connections, requests given as
-// core's HttpRequest, bodies read with the reader's readAll(). The fair counterpart of
-// undici's Pool.dispatch: no URL parsing, header merging or response object.
+// sonic's lower layers composed by hand: a SmartPool of Http1Connections on sockets from one
+// TcpTransport, requests given as core's HttpRequest (headers validated once per workload),
+// bodies read with the reader's readAll(). The fair counterpart of undici's Pool.dispatch: no URL
+// parsing, header merging or response object.
 import { SmartPool } from '@sonic/pool'
-import { connectHttp1, type Http1Connection } from '@sonic/http1'
-import type { HttpRequest } from '@sonic/core'
+import { Http1Connection } from '@sonic/http1'
+import { TcpTransport } from '@sonic/transport'
+import { validatedHeaders, type HttpRequest } from '@sonic/core'
 import type { PreparedWorkload } from '../workloads.js'
 import { bodyOf, expectOk, type Peer, type PeerConfig, type PeerDefinition } from './peer.js'
 
@@ -11,6 +13,7 @@ type Reader = { readAll(): Promise<Uint8Array>; cancel(): Promise<void> }
 
 class SonicHttp1Peer implements Peer {
   #pool: SmartPool<Http1Connection> | null = null
+  #transport: TcpTransport | null = null
   #origin = ''
   #authority = ''
   #requests = new Map<PreparedWorkload, HttpRequest>()
@@ -19,9 +22,12 @@ class SonicHttp1Peer implements Peer {
     const url = new URL(cfg.origin)
     this.#origin = url.origin
     this.#authority = url.host
-    const port = Number(url.port || 80)
-    this.#pool = new SmartPool<Http1Connection>({ size: cfg.connections, maxConnRequests: null }, () =>
-      connectHttp1({ protocol: 'http:', hostname: url.hostname, port }),
+    const target = { protocol: 'http:', hostname: url.hostname, port: Number(url.port || 80) } as const
+    const transport = new TcpTransport()
+    this.#transport = transport
+    this.#pool = new SmartPool<Http1Connection>(
+      { size: cfg.connections, maxConnRequests: null },
+      async (_origin, signal) => new Http1Connection((await transport.connect(target, signal)).socket),
     )
   }
 
@@ -34,7 +40,7 @@ class SonicHttp1Peer implements Peer {
         path: w.path,
         authority: this.#authority,
         scheme: 'http',
-        headers: w.contentType ? ['content-type', w.contentType] : [],
+        headers: validatedHeaders(w.contentType ? ['content-type', w.contentType] : []),
         body: typeof body === 'string' ? Buffer.from(body) : (body ?? null),
         sockRead: 30000,
       }
@@ -66,6 +72,8 @@ class SonicHttp1Peer implements Peer {
   async teardown(): Promise<void> {
     await this.#pool?.close()
     this.#pool = null
+    await this.#transport?.close()
+    this.#transport = null
     this.#requests.clear()
   }
 }

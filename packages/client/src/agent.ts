@@ -1,0 +1,400 @@
+// The innermost dispatcher of a client: origin → pool → connection. It owns the pools (one per
+// origin and TLS setting), makes connections through a transport, and hands out response heads
+// whose body gives the connection back when it ends. It knows nothing of redirects, cookies,
+// decoding or request deadlines: those are interceptors around it.
+import {
+  ClientClosedError,
+  ConnectError,
+  ConnectionClosedError,
+  InvalidArgumentError,
+  PoolAcquireTimeoutError,
+  Timeouts,
+  type BodyReader,
+  type Dispatch,
+  type DispatchRequest,
+  type HttpConnection,
+  type HttpResponseHead,
+  type PoolConfig,
+  type PoolConfigInit,
+  type TimeoutsInit,
+  type TlsOptions,
+} from '@sonic/core'
+import { Http1Connection } from '@sonic/http1'
+import { SmartPool, type Pool } from '@sonic/pool'
+import { TcpTransport, tlsOptionsKey, type Transport } from '@sonic/transport'
+import type { Deadline } from './deadline.js'
+import { poolConfigFor, poolConfigMap } from './pool-config-key.js'
+
+/** A pool class: SmartPool, CyclicQueuePool, or a compatible one. */
+export type PoolClass = new (config: PoolConfig, factory: (origin: string, signal?: AbortSignal) => Promise<HttpConnection>) => Pool<HttpConnection>
+
+/** Where a connection goes: what a connection factory needs to make one. */
+export interface ConnectTarget {
+  /** `protocol//host[:port]`. */
+  readonly origin: string
+  readonly protocol: 'http:' | 'https:'
+  readonly hostname: string
+  readonly port: number
+  /** TLS settings for https (null: verify against the default CAs). */
+  readonly tls: TlsOptions | null
+  /** Connect timeout in ms; null for none. */
+  readonly sockConnect: number | null
+}
+
+/** Makes a connection for a target; replaces the built-in transport + HTTP/1.1 factory. */
+export type ConnectionFactory = (target: ConnectTarget, signal?: AbortSignal) => Promise<HttpConnection>
+
+export interface AgentOptions {
+  /**
+   * How bytes reach a host.
+   * @default new TcpTransport()
+   */
+  transport?: Transport
+  /**
+   * Pool settings per host: 'example.com', 'example.com:8443', 'https://example.com',
+   * 'https://example.com:8443' or ':default'. Another key → InvalidArgumentError.
+   */
+  poolConfigs?: Record<string, PoolConfigInit | PoolConfig>
+  /** Default timeouts of requests through this agent. */
+  timeouts?: Timeouts | TimeoutsInit
+  /**
+   * Pool implementation.
+   * @default SmartPool
+   */
+  poolClass?: PoolClass
+  /** Custom connection factory (e.g. to wrap sockets); the transport is then not used. */
+  connectionFactory?: ConnectionFactory
+  /**
+   * Largest response header block accepted, in bytes → ResponseTooLargeError.
+   * @default 65536
+   */
+  maxHeaderSize?: number
+  /**
+   * Speak HTTP/2 (not available yet in this build: true throws InvalidArgumentError).
+   * @default false
+   */
+  http2?: boolean
+}
+
+/** What an agent holds, summed over its pools. */
+export interface AgentStats {
+  /** Pools kept (one per origin and TLS setting; empty ones are dropped as new ones come). */
+  readonly pools: number
+  /** Open connections, busy or idle. */
+  readonly connections: number
+  /** Connections carrying a request. */
+  readonly busy: number
+  /** Connections waiting to be reused. */
+  readonly idle: number
+}
+
+/** @internal A request from sonic's own client may carry its deadline (requestTimeout). */
+interface AgentRequest extends DispatchRequest {
+  readonly deadline?: Deadline | null
+}
+
+const SEP = '\u0000'
+/** Pools kept before empty ones are first dropped. */
+const SWEEP_MIN = 64
+const EMPTY = new Uint8Array(0)
+const ALPN_HTTP1 = ['http/1.1']
+
+/**
+ * A dispatcher with a connection pool per origin (and TLS setting), connecting through a
+ * transport. `agent.dispatch` is a Dispatch: compose interceptors around it, or give the agent to
+ * `new HTTPClient({ dispatcher })`.
+ * @example
+ * const agent = new Agent({ poolConfigs: { ':default': { size: 50 } } })
+ * const head = await agent.dispatch({ origin: 'http://127.0.0.1:8080', method: 'GET', path: '/',
+ *   authority: '127.0.0.1:8080', scheme: 'http', headers: [], body: null, sockRead: 30000 })
+ * console.log(head.status, Buffer.from(await head.body.readAll()).toString())
+ * await agent.close()
+ */
+export class Agent {
+  readonly timeouts: Timeouts
+  readonly transport: Transport
+  /** Sends one request over a pooled connection (bound: pass it around freely). */
+  readonly dispatch: Dispatch
+  readonly #poolConfigs: Map<string, PoolConfig>
+  readonly #poolClass: PoolClass
+  readonly #factory: ConnectionFactory | null
+  readonly #maxHeaderSize: number
+  readonly #pools = new Map<string, { pool: Pool<HttpConnection>; target: ConnectTarget }>()
+  /** The map size at which the next new pool first drops the empty ones (amortised O(1)). */
+  #sweepAt = SWEEP_MIN
+  /** The transport was made here (not given): close() closes it. */
+  readonly #ownTransport: boolean
+  #closed = false
+
+  constructor(opts: AgentOptions = {}) {
+    if (opts.http2 === true) throw new InvalidArgumentError('HTTP/2 is not available in this build of sonic yet (http2: true)')
+    this.timeouts = Timeouts.from(opts.timeouts)
+    this.#poolClass = opts.poolClass ?? (SmartPool as unknown as PoolClass)
+    this.#poolConfigs = poolConfigMap(opts.poolConfigs)
+    this.#factory = opts.connectionFactory ?? null
+    const max = opts.maxHeaderSize ?? 65536
+    if (!Number.isSafeInteger(max) || max <= 0) throw new InvalidArgumentError(`maxHeaderSize must be a positive integer, got ${String(max)}`)
+    this.#maxHeaderSize = max
+    this.#ownTransport = opts.transport === undefined
+    this.transport = opts.transport ?? new TcpTransport()
+    this.dispatch = (req) => this.#dispatch(req as AgentRequest)
+  }
+
+  /** The pool config for an origin: exact origin, scheme+host, host:port, host, then ':default'. */
+  poolConfigFor(protocol: string, hostname: string, port: number): PoolConfig {
+    return poolConfigFor(this.#poolConfigs, protocol, hostname, port)
+  }
+
+  /** Pools by key (for inspection). */
+  get pools(): ReadonlyMap<string, { pool: Pool<HttpConnection>; target: ConnectTarget }> {
+    return this.#pools
+  }
+
+  get stats(): AgentStats {
+    let busy = 0
+    let idle = 0
+    for (const { pool } of this.#pools.values()) {
+      const s = pool.stats
+      busy += s.busy
+      idle += s.idle
+    }
+    return { pools: this.#pools.size, connections: busy + idle, busy, idle }
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Closes idle connections of every pool. */
+  async cleanup(): Promise<void> {
+    await Promise.all([...this.#pools.values()].map((e) => e.pool.cleanup()))
+  }
+
+  /** Closes every pool and its connections; later requests reject with ClientClosedError. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const pools = [...this.#pools.values()]
+    this.#pools.clear()
+    await Promise.all(pools.map((e) => e.pool.close()))
+    if (this.#ownTransport) await (this.transport as { close?: () => Promise<void> }).close?.()
+  }
+
+  async #dispatch(req: AgentRequest): Promise<HttpResponseHead> {
+    if (this.#closed) throw new ClientClosedError('The agent is closed')
+    const timeouts = req.timeouts ?? this.timeouts
+    const pool = this.#poolFor(req, timeouts.sockConnect)
+    const deadline = req.deadline ?? null
+    // Waiting for a slot is bounded by poolAcquire and by what is left of requestTimeout.
+    let bound = timeouts.poolAcquire
+    let byDeadline = false
+    if (deadline !== null) {
+      const left = deadline.remaining()
+      if (bound === null || left < bound) {
+        bound = left
+        byDeadline = true
+      }
+    }
+    let conn: HttpConnection
+    try {
+      conn = await pool.acquire(req.origin, req.signal ?? null, bound)
+    } catch (err) {
+      if (byDeadline && err instanceof PoolAcquireTimeoutError) throw deadline!.error()
+      throw err
+    }
+    deadline?.use(conn)
+    let head: HttpResponseHead
+    try {
+      head = await conn.request(req)
+    } catch (err) {
+      deadline?.use(null)
+      giveBack(pool, conn, false)
+      // A keep-alive connection the server had closed: the stale-connection retry may resend.
+      if (err instanceof ConnectionClosedError && err.beforeResponse && conn.requestCount > 1) {
+        err.reused = true
+      }
+      throw err
+    }
+    const body = head.body
+    if (req.method === 'HEAD' || head.status === 204 || head.status === 304 || body.length === 0) {
+      // Nothing to read: the connection goes back now, before the caller looks at the body.
+      let ok = true
+      try {
+        while ((await body.read()) !== null) {
+          // an empty body has nothing; anything else is discarded
+        }
+      } catch (err) {
+        ok = false
+        throw err
+      } finally {
+        deadline?.bodyDone()
+        giveBack(pool, conn, ok)
+      }
+      return withBody(head, EMPTY_BODY)
+    }
+    return withBody(head, new PooledBody(body, pool, conn, deadline))
+  }
+
+  /** The pool for a request, created on first use. */
+  #poolFor(req: DispatchRequest, sockConnect: number | null): Pool<HttpConnection> {
+    let key = req.origin
+    const tls = req.scheme === 'https' ? (req.tls ?? null) : null
+    if (tls !== null) key += SEP + poolTlsKey(tls)
+    // A request with its own sockConnect gets connections made with it.
+    if (sockConnect !== this.timeouts.sockConnect) key += SEP + 'c' + String(sockConnect)
+    const entry = this.#pools.get(key)
+    if (entry !== undefined) return entry.pool
+    if (this.#pools.size >= this.#sweepAt) this.#dropEmptyPools()
+    const target = targetOf(req.origin, tls, sockConnect)
+    const factory = (_origin: string, signal?: AbortSignal): Promise<HttpConnection> => this.#connect(target, signal)
+    const pool = new this.#poolClass(this.poolConfigFor(target.protocol, target.hostname, target.port), factory)
+    this.#pools.set(key, { pool, target })
+    return pool
+  }
+
+  /** Makes one new connection to `target`: the transport connects, HTTP/1.1 speaks over it. */
+  async #connect(target: ConnectTarget, signal?: AbortSignal): Promise<HttpConnection> {
+    if (this.#factory !== null) return this.#factory(target, signal)
+    const c = await this.transport.connect(
+      { protocol: target.protocol, hostname: target.hostname, port: target.port, tls: target.tls, alpn: ALPN_HTTP1, timeoutMs: target.sockConnect },
+      signal,
+    )
+    if (c.alpn !== null && c.alpn !== 'http/1.1') {
+      c.socket.destroy()
+      throw new ConnectError(`${target.origin} chose ${c.alpn}, which this agent does not speak`)
+    }
+    return new Http1Connection(c.socket, { maxHeaderSize: this.#maxHeaderSize })
+  }
+
+  /**
+   * Forgets the pools that hold nothing (no connection, none being made, nobody waiting), so
+   * one-off origins and TLS settings do not grow the map for ever.
+   */
+  #dropEmptyPools(): void {
+    for (const [key, { pool }] of this.#pools) {
+      const s = pool.stats
+      if (s.busy + s.idle + s.connecting + s.waiting === 0) this.#pools.delete(key)
+    }
+    this.#sweepAt = Math.max(SWEEP_MIN, this.#pools.size * 2)
+  }
+}
+
+/** Pool keys of TLS options objects seen before (the client hands the same object for the same settings). */
+const tlsKeys = new WeakMap<TlsOptions, string>()
+
+/**
+ * The part of a pool key that TLS settings make: verification, pin, SNI name and the content of
+ * the other options. Two requests with equal settings share a pool, whatever objects they came in.
+ */
+function poolTlsKey(tls: TlsOptions): string {
+  let key = tlsKeys.get(tls)
+  if (key === undefined) {
+    const verify = tls.verify ?? tls.rejectUnauthorized ?? true
+    const pin = tls.fingerprint == null ? '' : tls.fingerprint.replace(/:/g, '').toLowerCase()
+    key = `${verify ? 'v' : 'i'}|${pin}|${tls.servername ?? ''}|${tlsOptionsKey(tls)}`
+    tlsKeys.set(tls, key)
+  }
+  return key
+}
+
+function targetOf(origin: string, tls: TlsOptions | null, sockConnect: number | null): ConnectTarget {
+  let url: URL
+  try {
+    url = new URL(origin)
+  } catch (cause) {
+    throw new InvalidArgumentError(`Invalid origin: ${JSON.stringify(origin)}`, { cause })
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`Unsupported origin protocol: ${JSON.stringify(origin)}`)
+  const https = url.protocol === 'https:'
+  const raw = url.hostname
+  return {
+    origin,
+    protocol: https ? 'https:' : 'http:',
+    hostname: raw.charCodeAt(0) === 91 /* [ */ ? raw.slice(1, -1) : raw,
+    port: url.port === '' ? (https ? 443 : 80) : Number(url.port),
+    tls,
+    sockConnect,
+  }
+}
+
+/** Back to the pool: kept when it ended cleanly (or is shared and still open), else destroyed. */
+function giveBack(pool: Pool<HttpConnection>, conn: HttpConnection, ok: boolean): void {
+  if (ok || ((conn.capacity ?? 1) > 1 && !conn.closed)) pool.release(conn)
+  else pool.discard(conn)
+}
+
+function withBody(head: HttpResponseHead, body: BodyReader): HttpResponseHead {
+  return { status: head.status, statusText: head.statusText, httpVersion: head.httpVersion, headers: head.headers, chunked: head.chunked, body }
+}
+
+const EMPTY_BODY: BodyReader = Object.freeze({
+  length: 0,
+  read: () => Promise.resolve(null),
+  readAll: () => Promise.resolve(EMPTY),
+  cancel: () => Promise.resolve(),
+})
+
+/**
+ * A response body that gives its connection back when it ends: to the pool when read to the end
+ * or cancelled cleanly, destroyed when it failed or was cancelled with an Error as the reason
+ * (e.g. a body that did not decode: its framing is not trusted). It also tells the request's
+ * deadline that the body ended, and reports a failure after expiry as the timeout.
+ */
+class PooledBody implements BodyReader {
+  readonly length: number | null
+  readonly #inner: BodyReader
+  #pool: Pool<HttpConnection> | null
+  readonly #conn: HttpConnection
+  readonly #deadline: Deadline | null
+
+  constructor(inner: BodyReader, pool: Pool<HttpConnection>, conn: HttpConnection, deadline: Deadline | null) {
+    this.length = inner.length
+    this.#inner = inner
+    this.#pool = pool
+    this.#conn = conn
+    this.#deadline = deadline
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    let chunk: Uint8Array | null
+    try {
+      chunk = await this.#inner.read()
+    } catch (err) {
+      this.#end(false)
+      throw this.#deadline === null ? err : this.#deadline.map(err)
+    }
+    if (chunk === null) this.#end(true)
+    return chunk
+  }
+
+  async readAll(): Promise<Uint8Array> {
+    let all: Uint8Array
+    try {
+      all = await this.#inner.readAll()
+    } catch (err) {
+      this.#end(false)
+      throw this.#deadline === null ? err : this.#deadline.map(err)
+    }
+    this.#end(true)
+    return all
+  }
+
+  async cancel(reason?: unknown): Promise<void> {
+    if (this.#pool === null) return
+    let ok = !(reason instanceof Error)
+    try {
+      await this.#inner.cancel(reason)
+    } catch {
+      ok = false
+    }
+    this.#end(ok)
+  }
+
+  #end(ok: boolean): void {
+    const pool = this.#pool
+    if (pool === null) return
+    this.#pool = null
+    this.#deadline?.bodyDone()
+    giveBack(pool, this.#conn, ok)
+  }
+}

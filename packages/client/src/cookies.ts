@@ -1,0 +1,19 @@
+// The cookies interceptor: an RFC 6265 jar (tough-cookie) sends its cookies with each hop and
+// keeps what each response sets, redirects included (it runs inside the redirect interceptor).
+import type { Interceptor } from '@sonic/core'
+import type { CookieJar } from 'tough-cookie'
+import { hrefOf } from './client-request.js'
+
+/**
+ * Keeps response cookies in `jar` and sends them back.
+ * @example const send = compose(agent.dispatch, redirect(), cookies(new CookieJar()))
+ */
+export function cookies(jar: CookieJar): Interceptor {
+  return (next) => async (req) => {
+    const href = hrefOf(req)
+    const cookie = await jar.getCookieString(href)
+    const head = await next(cookie === '' ? req : { ...req, headers: [...req.headers, 'cookie', cookie] })
+    for (const line of head.headers.getSetCookie()) await jar.setCookie(line, href, { ignoreError: true })
+    return head
+  }
+}
