@@ -52,9 +52,14 @@ export function encodeBody(
 ): EncodedBody | Promise<EncodedBody> {
   if (json !== undefined) {
     if (data !== undefined && data !== null) throw new InvalidArgumentError('Pass either data or json, not both')
-    const text = jsonSerializer(json)
+    let text: unknown
+    try {
+      text = jsonSerializer(json)
+    } catch (err) {
+      throw new InvalidArgumentError(`jsonSerializer threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    }
     if (typeof text !== 'string') throw new InvalidArgumentError('jsonSerializer must return a string')
-    return { body: utf8(text), contentType: 'application/json', replayable: true }
+    return { body: utf8(text as string), contentType: 'application/json', replayable: true }
   }
   if (data === undefined || data === null) return NONE
   if (typeof data === 'string') return { body: utf8(data), contentType: 'text/plain; charset=utf-8', replayable: true }

@@ -35,6 +35,7 @@ export {
   FingerprintMismatchError,
   ResponseTooLargeError,
   BodyUsedError,
+  RequestBodyError,
   AbortError,
   ClientClosedError,
   DnsError,

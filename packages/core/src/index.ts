@@ -14,6 +14,7 @@ export {
   FingerprintMismatchError,
   ResponseTooLargeError,
   BodyUsedError,
+  RequestBodyError,
   AbortError,
   ClientClosedError,
   DnsError,
