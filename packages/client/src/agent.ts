@@ -28,7 +28,10 @@ import type { Deadline } from './deadline.js'
 import { poolConfigFor, poolConfigMap } from './pool-config-key.js'
 
 /** A pool class: SmartPool, CyclicQueuePool, or a compatible one. */
-export type PoolClass = new (config: PoolConfig, factory: (origin: string, signal?: AbortSignal) => Promise<HttpConnection>) => Pool<HttpConnection>
+export type PoolClass = new (
+  config: PoolConfig,
+  factory: (origin: string, signal?: AbortSignal, context?: unknown) => Promise<HttpConnection>,
+) => Pool<HttpConnection>
 
 /** Where a connection goes: what a connection factory needs to make one. */
 export interface ConnectTarget {
@@ -185,7 +188,7 @@ export class Agent {
   async #dispatch(req: AgentRequest): Promise<HttpResponseHead> {
     if (this.#closed) throw new ClientClosedError('The agent is closed')
     const timeouts = req.timeouts ?? this.timeouts
-    const pool = this.#poolFor(req, timeouts.sockConnect)
+    const pool = this.#poolFor(req)
     const deadline = req.deadline ?? null
     // Waiting for a slot is bounded by poolAcquire and by what is left of requestTimeout.
     let bound = timeouts.poolAcquire
@@ -199,7 +202,8 @@ export class Agent {
     }
     let conn: HttpConnection
     try {
-      conn = await pool.acquire(req.origin, req.signal ?? null, bound)
+      // The connect timeout goes with the acquire: a connection made for it uses the request's own.
+      conn = await pool.acquire(req.origin, req.signal ?? null, bound, timeouts.sockConnect)
     } catch (err) {
       if (byDeadline && err instanceof PoolAcquireTimeoutError) throw deadline!.error()
       throw err
@@ -239,18 +243,17 @@ export class Agent {
     return withBody(head, new PooledBody(body, pool, conn, deadline))
   }
 
-  /** The pool for a request, created on first use. */
-  #poolFor(req: DispatchRequest, sockConnect: number | null): Pool<HttpConnection> {
+  /** The pool for a request (by origin and TLS settings), created on first use. */
+  #poolFor(req: DispatchRequest): Pool<HttpConnection> {
     let key = req.origin
     const tls = req.scheme === 'https' ? (req.tls ?? null) : null
     if (tls !== null) key += SEP + poolTlsKey(tls)
-    // A request with its own sockConnect gets connections made with it.
-    if (sockConnect !== this.timeouts.sockConnect) key += SEP + 'c' + String(sockConnect)
     const entry = this.#pools.get(key)
     if (entry !== undefined) return entry.pool
     if (this.#pools.size >= this.#sweepAt) this.#dropEmptyPools()
-    const target = targetOf(req.origin, tls, sockConnect)
-    const factory = (_origin: string, signal?: AbortSignal): Promise<HttpConnection> => this.#connect(target, signal)
+    const target = targetOf(req.origin, tls, this.timeouts.sockConnect)
+    const factory = (_origin: string, signal?: AbortSignal, sockConnect?: unknown): Promise<HttpConnection> =>
+      this.#connect(sockConnect === undefined || sockConnect === target.sockConnect ? target : { ...target, sockConnect: sockConnect as number | null }, signal)
     const pool = new this.#poolClass(this.poolConfigFor(target.protocol, target.hostname, target.port), factory)
     this.#pools.set(key, { pool, target })
     return pool

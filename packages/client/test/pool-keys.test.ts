@@ -94,3 +94,35 @@ describe('empty pools are dropped', () => {
     }
   })
 })
+
+describe('sockConnect is applied per connect, not in the pool key', () => {
+  it('requests with different connect timeouts share one pool and its kept-alive connection', async () => {
+    let connections = 0
+    const srv = await httpServer((_q, r) => r.end('ok'))
+    srv.server.on('connection', () => connections++)
+    try {
+      const connector = new TCPConnector()
+      await using c = new HTTPClient({ connector })
+      for (let i = 0; i < 5; i++) expect(await (await c.get(srv.url, { timeouts: { sockConnect: 1000 + i } })).text()).toBe('ok')
+      expect(connector.pools.size).toBe(1)
+      expect(connections).toBe(1)
+    } finally {
+      await srv.close()
+    }
+  })
+
+  it('a new connection is made with the connect timeout of the request that needed it', async () => {
+    const connector = new TCPConnector({
+      connectionFactory: async (target) => {
+        seen.push(target.sockConnect)
+        throw new Error('no network here')
+      },
+    })
+    const seen: (number | null)[] = []
+    await using c = new HTTPClient({ connector })
+    await c.get('http://127.0.0.1:9/', { timeouts: { sockConnect: 1234 } }).catch(() => {})
+    await c.get('http://127.0.0.1:9/').catch(() => {})
+    expect(seen).toEqual([1234, 5000])
+    expect(connector.pools.size).toBe(1)
+  })
+})

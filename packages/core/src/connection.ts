@@ -26,8 +26,11 @@ export interface PoolableConnection {
   destroy(err?: Error): void
 }
 
-/** Creates a connection to `origin` (e.g. `https://example.com:443`). */
-export type ConnectionFactory<C extends PoolableConnection> = (origin: string, signal?: AbortSignal) => Promise<C>
+/**
+ * Creates a connection to `origin` (e.g. `https://example.com:443`). `context` is what the acquire()
+ * that needed the connection passed along (e.g. its connect timeout), or undefined.
+ */
+export type ConnectionFactory<C extends PoolableConnection> = (origin: string, signal?: AbortSignal, context?: unknown) => Promise<C>
 
 /** Progress of an upload or download. */
 export type ProgressCallback = (progress: Progress) => void

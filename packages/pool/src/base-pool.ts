@@ -74,7 +74,7 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     return this.#borrowed
   }
 
-  acquire(origin: string, signal: AbortSignal | null = null, timeoutMs: number | null = null): Promise<C> {
+  acquire(origin: string, signal: AbortSignal | null = null, timeoutMs: number | null = null, context?: unknown): Promise<C> {
     if (typeof origin !== 'string' || origin.length === 0) {
       return Promise.reject(new InvalidArgumentError(`origin must be a non-empty string, got ${JSON.stringify(origin)}`))
     }
@@ -90,10 +90,10 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
       const entry = this.#takeFree(origin)
       if (entry !== null) return Promise.resolve(entry.conn)
       if (this.#connecting + this.#entries.size < this.config.size || this.#evictIdle()) {
-        return new Promise((resolve, reject) => this.#create(newClaim(origin, signal, resolve, reject)))
+        return new Promise((resolve, reject) => this.#create(newClaim(origin, signal, context, resolve, reject)))
       }
     }
-    return new Promise((resolve, reject) => enqueue(this.#waiters, newClaim(origin, signal, resolve, reject), timeoutMs ?? null))
+    return new Promise((resolve, reject) => enqueue(this.#waiters, newClaim(origin, signal, context, resolve, reject), timeoutMs ?? null))
   }
 
   release(conn: C): void {
@@ -270,7 +270,7 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     }
     let pending: Promise<C>
     try {
-      pending = this.#factory(claim.origin, claim.signal ?? undefined)
+      pending = this.#factory(claim.origin, claim.signal ?? undefined, claim.context)
     } catch (err) {
       pending = Promise.reject(err)
     }

@@ -6,6 +6,8 @@ import { AbortError, PoolAcquireTimeoutError } from '@sonic/core'
 export interface Claim<C> {
   readonly origin: string
   readonly signal: AbortSignal | null
+  /** Passed to the factory when this claim's connection is made. */
+  readonly context: unknown
   readonly resolve: (conn: C) => void
   readonly reject: (err: unknown) => void
   timer: NodeJS.Timeout | null
@@ -19,8 +21,8 @@ export function abortError(signal: AbortSignal): AbortError {
 }
 
 /** @internal */
-export function newClaim<C>(origin: string, signal: AbortSignal | null, resolve: (conn: C) => void, reject: (err: unknown) => void): Claim<C> {
-  return { origin, signal, resolve, reject, timer: null, onAbort: null, settled: false }
+export function newClaim<C>(origin: string, signal: AbortSignal | null, context: unknown, resolve: (conn: C) => void, reject: (err: unknown) => void): Claim<C> {
+  return { origin, signal, context, resolve, reject, timer: null, onAbort: null, settled: false }
 }
 
 /** @internal Stops the claim's timer and abort listener. */

@@ -29,8 +29,10 @@ export interface Pool<C extends PoolableConnection> {
    * else the next one with room (waiters are served in order). Rejects with
    * `PoolAcquireTimeoutError` after `timeoutMs` of waiting, `AbortError` when `signal` aborts,
    * `ClientClosedError` once the pool is closed, or the factory's error when connecting fails.
+   * `context` goes to the factory if a connection is made for this acquire (e.g. the requester's
+   * connect timeout), so such settings need no pool of their own.
    */
-  acquire(origin: string, signal?: AbortSignal | null, timeoutMs?: number | null): Promise<C>
+  acquire(origin: string, signal?: AbortSignal | null, timeoutMs?: number | null, context?: unknown): Promise<C>
   /**
    * Gives one borrow back; call it once per acquire(). The connection goes on to a waiter, or
    * becomes idle once its last borrower released it (it is destroyed instead when closed or used
