@@ -96,6 +96,8 @@ export interface AgentStats {
 /** @internal A request from sonic's own client may carry its deadline (requestTimeout). */
 interface AgentRequest extends DispatchRequest {
   readonly deadline?: Deadline | null
+  /** Send it on a connection that never carried a request (the stale-connection retry asks). */
+  readonly fresh?: boolean
 }
 
 const SEP = '\u0000'
@@ -103,6 +105,8 @@ const SEP = '\u0000'
 const SWEEP_MIN = 64
 const EMPTY = new Uint8Array(0)
 const ALPN_HTTP1 = ['http/1.1']
+/** Most reused connections a `fresh` request skips before it takes what it gets. */
+const MAX_SKIPPED = 64
 
 /**
  * A dispatcher with a connection pool per origin (and TLS setting), connecting through a
@@ -207,6 +211,11 @@ export class Agent {
     } catch (err) {
       if (byDeadline && err instanceof PoolAcquireTimeoutError) throw deadline!.error()
       throw err
+    }
+    // Idle connections kept alive may all have been closed by the server at once: skip them.
+    for (let spent = 0; req.fresh === true && conn.requestCount > 0 && (conn.capacity ?? 1) === 1 && spent < MAX_SKIPPED; spent++) {
+      pool.discard(conn)
+      conn = await pool.acquire(req.origin, req.signal ?? null, bound, timeouts.sockConnect)
     }
     deadline?.use(conn)
     let head: HttpResponseHead
