@@ -92,8 +92,12 @@ export class LlhttpRuntime {
   #messageNext = false
   /** Bytes copied into WASM memory by copyInput() so far (tests check what is not copied). */
   bytesCopied = 0
-  /** Set by execute(): the bytes of the chunk consumed (less than its length after a pause, an upgrade, an error). */
+  /** Set by execute(): where in the chunk llhttp stopped (before `end` after a pause, an upgrade, an error). */
   consumed = 0
+  /** The chunk and address of the last execute(), and the end of the bytes it copied (see `continued`). */
+  #placedChunk: Uint8Array | null = null
+  #placedBase = 0
+  #placedTo = 0
 
   constructor(bytes: Uint8Array<ArrayBuffer>, callbacks: LlhttpCallbacks) {
     this.#onBody = callbacks.wasm_on_body
@@ -136,22 +140,30 @@ export class LlhttpRuntime {
   }
 
   /**
-   * Runs llhttp over `chunk`, placed at `base` (acquireInput(); 0 when `ahead` is more than the
-   * chunk: then nothing is copied and llhttp not called). `ahead` is what bodyAhead(parser) has just
-   * returned, with nothing run since (0 for an empty chunk). Copies into WASM memory only the
-   * bytes llhttp reads. Where llhttp is about to step over body bytes (bodyAhead()), they are not
-   * copied, and if they fill the rest of the chunk llhttp is not called: its consume step is done
+   * Runs llhttp over bytes [begin, end) of `chunk`, placed at `base` (acquireInput(chunk.length);
+   * 0 when `ahead` is more than the bytes: then nothing is copied and llhttp not called). `ahead`
+   * is what bodyAhead(parser) has just returned, with nothing run since (0 for no bytes).
+   * `continued`: an earlier execute() ran over the same chunk at the same address in this same
+   * ResponseParser.execute() (stopped before `begin`): the bytes it copied are in place and not
+   * copied again. Copies into WASM memory only the bytes llhttp reads. Where llhttp is about to
+   * step over body bytes (bodyAhead()), they are not copied, and if they fill the rest of the
+   * bytes llhttp is not called: its consume step is done
    * here (consumeBody(), then on_body at the same address llhttp would give). To find bodies that
    * begin in the middle of the chunk, llhttp is stopped at the end of a head — the first CRLF CRLF
    * after a message start, exactly where strict llhttp ends it (no span is open there, so the
    * callbacks are the same as in one run). Returns llhttp's code (or on_body's); see `consumed`.
    */
-  execute(parser: number, chunk: Uint8Array, base: number, ahead: number): number {
-    const length = chunk.length
-    let messageNext = length !== 0 && this.#messageNext
+  execute(parser: number, chunk: Uint8Array, base: number, ahead: number, begin: number, end: number, continued: boolean): number {
+    const length = end
+    let messageNext = length !== begin && this.#messageNext
     let code = 0
+    // Only the shared input buffer keeps its bytes between runs (a freed temporary one may not).
+    const placed = continued && chunk === this.#placedChunk && base === this.#placedBase && base === this.#inputPtr ? this.#placedTo : begin
+    this.#placedChunk = chunk
+    this.#placedBase = base
+    this.#placedTo = placed
     // Bytes before `at` have been given to llhttp (or to on_body).
-    for (let at = 0, split = true; ; ) {
+    for (let at = begin, split = true; ; ) {
       if (ahead > length - at) {
         if (ahead !== Infinity) this.consumeBody(parser, length - at)
         code = this.#onBody(parser, base + at, length - at)
@@ -159,14 +171,15 @@ export class LlhttpRuntime {
         return code
       }
       const from = at + ahead
-      let end = length
+      let stop = length
       if (split && messageNext && length - from >= splitMin) {
         const found = indexOf.call(chunk, CRLF_CRLF, from)
-        if (found >= 0) end = found + 4
+        if (found >= 0 && found + 4 <= length) stop = found + 4
       }
-      this.copyInput(base, chunk, from, end)
-      code = this.exports.llhttp_execute(parser, base + at, end - at)
-      at = end
+      this.copyInput(base, chunk, Math.max(from, this.#placedTo), stop)
+      if (stop > this.#placedTo) this.#placedTo = stop
+      code = this.exports.llhttp_execute(parser, base + at, stop - at)
+      at = stop
       if (code !== 0) {
         this.consumed = this.exports.llhttp_get_error_pos(parser) - base
         return code
@@ -206,6 +219,15 @@ export class LlhttpRuntime {
     if (!endsMessage && state !== states.chunkData && state !== states.chunkDataStart) return 0
     this.#messageNext = endsMessage
     return this.contentLength(parser)
+  }
+
+  /**
+   * After bodyAhead(): the next input begins with a message that llhttp has already begun (stopped
+   * at its first byte, in on_message_begin), so execute() may stop llhttp at its head's end as for
+   * one that begins there.
+   */
+  messageBegun(): void {
+    if (this.#bodyStates !== null && skipBodies) this.#messageNext = true
   }
 
   /** llhttp_t.content_length (64 bits; inexact above 2^53). */

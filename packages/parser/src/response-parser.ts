@@ -5,6 +5,10 @@
 //   address back into an offset in the caller's chunk (address - input address) and either record
 //   it (status, header names/values: HeadRecord) or hand out chunk.subarray() (body).
 // No strings are made and nothing is copied out of WASM memory unless someone asks for a header.
+// Limits are judged where llhttp reads, the same however the bytes are split: a head, a trailer
+// section or a chunk-size line never gets more bytes than its limit in one llhttp run, so a chunk
+// may take a few runs (stopped at a message's start or before a chunk-size line, or capped).
+// Such runs reuse the bytes already copied (head-size.ts, chunk-line.ts, tests in test/fuzz.test.ts).
 import { HttpParserError, InvalidArgumentError, ResponseTooLargeError } from '@sonic/core'
 import {
   F_CHUNKED,
@@ -22,6 +26,7 @@ import {
   SKIP_BODY,
   TYPE_RESPONSE,
 } from './constants.js'
+import { ChunkLine, MAX_CHUNK_LINE } from './chunk-line.js'
 import { HeadRecord } from './head-record.js'
 import { HeadSize } from './head-size.js'
 import { llhttpWasmBytes } from './llhttp-binary.js'
@@ -34,9 +39,6 @@ const EMPTY = new Uint8Array(0)
 /** Buffer's native indexOf (works on any Uint8Array). */
 const indexOf = Buffer.prototype.indexOf as (this: Uint8Array, value: Uint8Array | number, from: number) => number
 const CRLF_CRLF = new Uint8Array([13, 10, 13, 10])
-const LF = 10
-/** Largest chunk-size line (size, extensions and CRLF), as Node since CVE-2024-22019. */
-const MAX_CHUNK_LINE = 16 * 1024
 
 /** Message phases. */
 const IDLE = 0
@@ -96,6 +98,15 @@ export class ResponseParser {
   #phase = IDLE
   #paused = false
   #upgraded = false
+  /**
+   * llhttp was stopped (paused, resumed at once) at the first byte of a message (#messageBegin):
+   * execute() goes on from there, as from the start of a read.
+   */
+  #capNext = false
+  /** Stopped in #messageBegin: the next run begins with a message llhttp has begun. */
+  #begun = false
+  /** A message completed in the current run (see #messageBegin). */
+  #completedInRun = false
   /** The error execute()/finish() threw; thrown again until reset(). */
   #failure: unknown = null
   /** An error raised inside a callback (limit or handler exception), thrown once llhttp returns. */
@@ -109,11 +120,8 @@ export class ResponseParser {
   #upgrade = false
   #chunked = false
   #contentLength: number | null = null
-  /** A chunk-size line is open at the end of the last chunk, with #lineBytes of it seen. */
-  #lineOpen = false
-  #lineBytes = 0
-  /** Bytes at the start of the next chunk that come before the open line (the rest of a CRLF). */
-  #lineSkip = 0
+  /** The chunk-size line being read (chunked bodies). */
+  readonly #line = new ChunkLine()
 
   static {
     const of = (ptr: number): ResponseParser => (ptr === activePtr ? active! : parsers.get(ptr)!)
@@ -150,27 +158,74 @@ export class ResponseParser {
   execute(chunk: Uint8Array): number {
     this.#usable()
     if (this.#paused || this.#upgraded) return 0
-    // A head in progress (or one beginning at the chunk's start) may take only the bytes left of
-    // the limit: llhttp reports a span only when it ends, so a long line in one chunk would be
-    // read past the limit (and fail differently than when split). Only for chunks larger than the
-    // room left, so ordinary reads pay nothing.
-    if (this.#phase !== BODY) {
-      const room = this.#phase === HEAD ? this.#size.room() : this.#size.limit
-      if (chunk.length > room) return this.#runCapped(chunk, room)
+    this.#size.chunk()
+    let consumed = this.#step(chunk, 0)
+    // llhttp was stopped inside the chunk (#capNext): go on from there.
+    while (this.#capNext) {
+      this.#capNext = false
+      if (consumed === chunk.length || this.#paused || this.#upgraded || this.#ptr === 0) break
+      consumed = this.#step(chunk, consumed)
     }
-    return this.#run(chunk)
+    if (this.#ptr !== 0) this.#endChunk(chunk, consumed)
+    return consumed
   }
 
-  /** execute() for a chunk larger than the head's room: never gives llhttp head bytes past the limit. */
-  #runCapped(chunk: Uint8Array, room: number): number {
-    const found = indexOf.call(chunk, CRLF_CRLF, 0)
+  /** Runs llhttp over `chunk` from `begin` (to its end, or to where it stops); returns where it stopped. */
+  #step(chunk: Uint8Array, begin: number): number {
+    // A head in progress (or one beginning here) may take only the bytes left of the limit:
+    // llhttp reports a span only when it ends, so a long line in one chunk would be read past
+    // the limit (and fail differently than when split). Only for chunks larger than the room
+    // left, so ordinary reads pay nothing.
+    if (this.#phase !== BODY) {
+      const room = this.#phase === HEAD ? this.#size.roomAt(begin) : this.#size.limit
+      if (room <= 0 && chunk.length > begin) this.#fail(-1, new ResponseTooLargeError(this.#size.limit))
+      if (chunk.length - begin > room) return this.#runCapped(chunk, begin, room)
+    } else {
+      const line = this.#line
+      if (line.open) {
+        // A chunk-size line goes on in this chunk: llhttp may read it up to its limit, no further.
+        const over = line.overAt(chunk, begin)
+        if (over >= 0) {
+          if (over > begin) this.#run(chunk, begin, over)
+          this.#fail(-1, new HttpParserError(`chunk-size line (size and extensions) over ${MAX_CHUNK_LINE} bytes`, 'HPE_CHUNK_EXTENSIONS_OVERFLOW'))
+        }
+      }
+      // The trailer section may take as many bytes as a head, counted from its first one.
+      const end = line.trailersAt + this.#size.limit
+      if (end < chunk.length) {
+        const at = end > begin ? this.#run(chunk, begin, end) : begin
+        // Still in the same trailers (a message that began after them has reset trailersAt).
+        if (this.#phase === BODY && line.trailersAt + this.#size.limit === end && at >= end && !this.#paused && this.#ptr !== 0) {
+          this.#fail(-1, new ResponseTooLargeError(this.#size.limit))
+        }
+        return at < end || this.#ptr === 0 ? at : this.#step(chunk, at)
+      }
+    }
+    return this.#run(chunk, begin, chunk.length)
+  }
+
+  /** #step() for more bytes than the head's room: never gives llhttp head bytes past the limit. */
+  #runCapped(chunk: Uint8Array, begin: number, room: number): number {
+    const end = begin + room
+    const found = indexOf.call(chunk, CRLF_CRLF, begin)
     // The head ends within its room: the rest of the chunk is ordinary input.
-    if (found >= 0 && found + 4 <= room) return this.#run(chunk)
-    const first = this.#run(chunk.subarray(0, room))
-    if (first < room || this.#paused || this.#upgraded) return first
-    if (this.#phase === HEAD) this.#fail(-1, new ResponseTooLargeError(this.#size.limit))
-    // The head ended at the very edge (its CRLF CRLF began in an earlier chunk).
-    return first + this.execute(chunk.subarray(room))
+    if (found >= 0 && found + 4 <= end) return this.#run(chunk, begin, chunk.length)
+    const at = this.#run(chunk, begin, end)
+    if (at < end || this.#paused || this.#upgraded || this.#ptr === 0) return at
+    // The head took all its room and is not complete: over the limit. (A head in progress here
+    // may also be the next message's, begun after this one ended within the room — its CRLF CRLF
+    // began in an earlier chunk: that one has room left.)
+    if (this.#phase === HEAD && this.#size.roomAt(at) <= 0) this.#fail(-1, new ResponseTooLargeError(this.#size.limit))
+    return this.#step(chunk, at)
+  }
+
+  /** ResponseParser.execute() returns after `consumed` bytes of `chunk`: the limit of a head in progress. */
+  #endChunk(chunk: Uint8Array, consumed: number): void {
+    this.#line.shift(consumed)
+    if (this.#phase === HEAD) {
+      if (!this.#size.pending(chunk, consumed)) this.#fail(-1, new ResponseTooLargeError(this.#size.limit))
+      this.#head.detach()
+    }
   }
 
   /**
@@ -212,7 +267,7 @@ export class ResponseParser {
     if (!this.#paused || this.#ptr === 0) return
     this.#rt.exports.llhttp_resume(this.#ptr)
     this.#paused = false
-    if (!this.#executing && this.#failure === null) this.#run(EMPTY)
+    if (!this.#executing && this.#failure === null) this.#run(EMPTY, 0, 0)
   }
 
   /** Ready for a new response on the same connection, whatever state the parser was in. */
@@ -264,7 +319,7 @@ export class ResponseParser {
     return this.#keepAlive
   }
 
-  /** The response switches protocols (101 with Upgrade); parsing stops after its head. */
+  /** The response switches protocols (a 101, with an Upgrade header or not); parsing stops after its head. */
   get upgrade(): boolean {
     return this.#upgrade
   }
@@ -301,40 +356,45 @@ export class ResponseParser {
     this.#statusCode = 0
     this.#statusText = null
     this.#contentLength = null
-    this.#lineOpen = false
-    this.#lineBytes = 0
-    this.#lineSkip = 0
+    this.#line.reset()
     this.#size.begin()
+    // A message that begins after another in the same read, with more bytes after it than a
+    // head may have: stop llhttp at its first byte, for execute() to give it only its room
+    // (llhttp would otherwise read a long line to the end of the chunk before a span ends and
+    // the limit is checked, and fail differently than when the bytes come split). Reads are
+    // rarely larger than the limit, so this hardly ever stops.
+    const at = this.#size.lastEnd
+    if (this.#completedInRun && this.#chunk.length - at > this.#size.limit) {
+      this.#begun = true
+      return this.#stop()
+    }
     return 0
   }
 
   #status(at: number, length: number): number {
     const start = at - this.#base
     this.#head.status(this.#chunk, start, start + length)
-    return this.#grewHead(start + length)
+    return this.#size.status(start, start + length) ? 0 : this.#tooLarge()
   }
 
   #field(at: number, length: number): number {
     const start = at - this.#base
     if (this.#phase !== HEAD) return this.#trailer(start, length)
     this.#head.field(this.#chunk, start, start + length)
-    return this.#grewHead(start + length)
+    return this.#size.field(start, start + length) ? 0 : this.#tooLarge()
   }
 
   #value(at: number, length: number): number {
     const start = at - this.#base
     if (this.#phase !== HEAD) return this.#trailer(start, length)
     this.#head.value(this.#chunk, start, start + length)
-    return this.#grewHead(start + length)
+    return this.#size.value(this.#chunk, start, start + length) ? 0 : this.#tooLarge()
   }
 
-  #grewHead(end: number): number {
-    return this.#size.span(end) ? 0 : this.#tooLarge()
-  }
-
-  /** Trailer fields are not recorded, only counted against the limit. */
+  /** Trailer fields are not recorded (their limit: #step()). */
   #trailer(start: number, length: number): number {
-    return this.#size.trailer(start + length, length) ? 0 : this.#tooLarge()
+    this.#size.trailer(start + length)
+    return 0
   }
 
   #tooLarge(): number {
@@ -373,16 +433,16 @@ export class ResponseParser {
       const high = (u8[o + 4]! | (u8[o + 5]! << 8) | (u8[o + 6]! << 16) | (u8[o + 7]! << 24)) >>> 0
       this.#contentLength = high === 0 ? low : high * 0x1_0000_0000 + low
     }
-    // The first chunk-size line begins after the head's CRLF CRLF (4 bytes after its last span).
-    if (this.#chunked && !this.#chunkLine(this.#headEnd())) return -1
+    // The first chunk-size line begins right after the head.
+    const stop = this.#chunked && this.#line.beginAt(this.#chunk, this.#size.headEnd(this.#chunk), this.#size.limit)
     const handler = this.onHeaders
-    if (handler === null) return 0
     try {
-      if (handler(this) !== SKIP_BODY) return 0
+      if (handler === null || handler(this) !== SKIP_BODY) return stop ? this.#stop() : 0
     } catch (error) {
       this.#pending = error
       return -1
     }
+    this.#line.reset()
     // No body: nothing to read until EOF, so llhttp_should_keep_alive reduces to the version and
     // Connection rules (llhttp sets F_SKIPBODY only after this returns).
     const http11 = this.#versionMajor > 0 && this.#versionMinor > 0
@@ -394,15 +454,23 @@ export class ResponseParser {
     const start = at - this.#base
     this.#size.body(start + length)
     // The end of a chunk's data: the next chunk-size line begins after its CRLF.
-    if (this.#chunked && this.#rt.contentLength(this.#ptr) === 0 && !this.#chunkLine(start + length + 2)) return -1
+    const stop = this.#chunked && this.#rt.contentLength(this.#ptr) === 0 && this.#line.beginAt(this.#chunk, start + length + 2, this.#size.limit)
     const handler = this.onBody
-    if (length === 0 || handler === null) return 0
-    try {
-      return handler(this.#view.subarray(start, start + length)) === PAUSE ? HPE_PAUSED : 0
-    } catch (error) {
-      this.#pending = error
-      return -1
+    if (length !== 0 && handler !== null) {
+      try {
+        if (handler(this.#view.subarray(start, start + length)) === PAUSE) return HPE_PAUSED
+      } catch (error) {
+        this.#pending = error
+        return -1
+      }
     }
+    return stop ? this.#stop() : 0
+  }
+
+  /** Stops llhttp here, for execute() to go on from the next byte (see #capNext). */
+  #stop(): number {
+    this.#capNext = true
+    return HPE_PAUSED
   }
 
   #messageComplete(): number {
@@ -410,72 +478,35 @@ export class ResponseParser {
     // depends only on the head.
     this.#phase = IDLE
     const handler = this.onComplete
-    if (handler === null) return 0
-    try {
-      return handler(this) === PAUSE ? HPE_PAUSED : 0
-    } catch (error) {
-      this.#pending = error
-      return -1
+    if (handler !== null) {
+      try {
+        if (handler(this) === PAUSE) return HPE_PAUSED
+      } catch (error) {
+        this.#pending = error
+        return -1
+      }
     }
-  }
-
-  /**
-   * A chunk-size line begins at `from` in the current chunk (or in the next one, when past its
-   * end): false (with #pending set) when it is longer than MAX_CHUNK_LINE. One native indexOf per
-   * chunk, finding the line's LF.
-   */
-  #chunkLine(from: number): boolean {
-    const chunk = this.#chunk
-    if (from >= chunk.length) {
-      // It begins in a later chunk, after the CRLF bytes not seen yet.
-      this.#lineOpen = true
-      this.#lineBytes = 0
-      this.#lineSkip = from - chunk.length
-      return true
-    }
-    return this.#scanLine(chunk, from, 0)
-  }
-
-  /** Where the head ended in the current chunk (strict llhttp: CRLF CRLF right after its last span). */
-  #headEnd(): number {
-    if (this.#size.spanInChunk) return this.#size.lastEnd + 4
-    // The last span was in an earlier chunk: this one begins with the rest of the CRLF CRLF.
-    const chunk = this.#chunk
-    let i = 0
-    while (i < 4 && i < chunk.length && (chunk[i] === 13 || chunk[i] === LF)) i++
-    return i
-  }
-
-  #scanLine(chunk: Uint8Array, from: number, seen: number): boolean {
-    const lf = indexOf.call(chunk, LF, from)
-    const end = lf < 0 ? chunk.length : lf + 1
-    const bytes = seen + end - from
-    if (bytes > MAX_CHUNK_LINE) {
-      this.#pending = new HttpParserError(`chunk-size line (size and extensions) over ${MAX_CHUNK_LINE} bytes`, 'HPE_CHUNK_EXTENSIONS_OVERFLOW')
-      return false
-    }
-    this.#lineOpen = lf < 0
-    this.#lineBytes = lf < 0 ? bytes : 0
-    return true
+    this.#completedInRun = true
+    return 0
   }
 
   // ---- internals ----
 
-  /** Runs llhttp over `chunk` (may be empty: that runs steps pending after a resume()). */
-  #run(chunk: Uint8Array): number {
-    const length = chunk.length
-    if (this.#lineOpen && length !== 0) {
-      const skip = this.#lineSkip
-      if (skip >= length) this.#lineSkip = skip - length
-      else {
-        this.#lineSkip = 0
-        if (!this.#scanLine(chunk, skip, this.#lineBytes)) this.#fail(-1)
-      }
-    }
+  /**
+   * Runs llhttp over bytes [begin, end) of `chunk` (none: that runs steps pending after a
+   * resume()); returns where it stopped. Runs after the first in one execute() (after a stop,
+   * or a capped head) find the bytes already copied into WASM memory in place.
+   */
+  #run(chunk: Uint8Array, begin: number, end: number): number {
     const rt = this.#rt
-    // Body bytes ahead are not copied; a chunk that is all body needs no room in WASM memory.
+    const length = end - begin
+    // Body bytes ahead are not copied; bytes that are all body need no room in WASM memory.
     const ahead = length === 0 ? 0 : rt.bodyAhead(this.#ptr)
-    const base = ahead > length ? 0 : rt.acquireInput(length)
+    if (this.#begun && length !== 0) {
+      this.#begun = false
+      rt.messageBegun()
+    }
+    const base = ahead > length ? 0 : rt.acquireInput(chunk.length)
     const outerActive = active
     const outerPtr = activePtr
     active = this
@@ -483,12 +514,12 @@ export class ResponseParser {
     this.#executing = true
     this.#chunk = chunk
     // Body views are cut from a plain Uint8Array: much cheaper than Buffer#subarray (FastBuffer).
-    this.#view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, length)
+    this.#view = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)
     this.#base = base
-    this.#size.chunk()
+    this.#completedInRun = false
     let code: number
     try {
-      code = rt.execute(this.#ptr, chunk, base, ahead)
+      code = rt.execute(this.#ptr, chunk, base, ahead, begin, end, begin !== 0)
     } finally {
       active = outerActive
       activePtr = outerPtr
@@ -497,19 +528,25 @@ export class ResponseParser {
       this.#view = EMPTY
       if (base !== 0) rt.release(base)
     }
-    let consumed = length
+    let at = end
     if (code !== HPE_OK) {
-      if (code === HPE_PAUSED) this.#paused = true
-      else if (code === HPE_PAUSED_UPGRADE) this.#upgraded = true
-      else this.#fail(code)
-      consumed = rt.consumed
-    }
-    if (this.#phase === HEAD) {
-      if (!this.#size.pending(consumed)) this.#fail(-1, new ResponseTooLargeError(this.#size.limit))
-      this.#head.detach()
+      if (code === HPE_PAUSED) {
+        // An internal stop (#capNext): not a pause the caller sees. At a message's first byte
+        // (#begun), the head begins exactly there.
+        if (!this.#capNext) this.#paused = true
+        else {
+          rt.exports.llhttp_resume(this.#ptr)
+          if (this.#begun) this.#size.startAt(rt.consumed)
+        }
+      } else if (code === HPE_PAUSED_UPGRADE) {
+        // llhttp switches on any 101 (and CONNECT), Upgrade header or not: say so.
+        this.#upgraded = true
+        this.#upgrade = true
+      } else this.#fail(code)
+      at = rt.consumed
     }
     if (this.#destroyAfter) this.destroy()
-    return consumed
+    return at
   }
 
   #usable(): void {
@@ -536,6 +573,8 @@ export class ResponseParser {
     this.#phase = IDLE
     this.#paused = false
     this.#upgraded = false
+    this.#capNext = false
+    this.#begun = false
     this.#failure = null
     this.#pending = null
     this.#destroyAfter = false
@@ -548,8 +587,6 @@ export class ResponseParser {
     this.#upgrade = false
     this.#chunked = false
     this.#contentLength = null
-    this.#lineOpen = false
-    this.#lineBytes = 0
-    this.#lineSkip = 0
+    this.#line.reset()
   }
 }
