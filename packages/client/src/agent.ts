@@ -9,7 +9,6 @@ import {
   InvalidArgumentError,
   isSonicError,
   PoolAcquireTimeoutError,
-  RequestBodyError,
   Timeouts,
   type BodyReader,
   type Dispatch,
@@ -228,9 +227,9 @@ export class Agent {
       if (err instanceof ConnectionClosedError && err.beforeResponse && conn.requestCount > 1) {
         err.reused = true
       }
-      // What a connection reports untyped came from the caller's side: the body's source or an
-      // upload-progress callback failed.
-      throw isSonicError(err) ? err : new RequestBodyError(`The request body could not be sent: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      // What a connection reports untyped came from the caller's side: the body's source (the
+      // request's data) or an upload-progress callback failed. Its error is the cause.
+      throw isSonicError(err) ? err : new InvalidArgumentError(`The request body could not be sent: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
     }
     const body = head.body
     if (req.method === 'HEAD' || head.status === 204 || head.status === 304 || body.length === 0) {

@@ -35,7 +35,6 @@ export {
   FingerprintMismatchError,
   ResponseTooLargeError,
   BodyUsedError,
-  RequestBodyError,
   AbortError,
   ClientClosedError,
   DnsError,

@@ -210,25 +210,17 @@ export function prepareRequest(
   if (signal !== null && !(signal instanceof AbortSignal)) throw new InvalidArgumentError('signal must be an AbortSignal')
   const timeouts = opts.timeouts === undefined ? defaults.timeouts : Timeouts.from(opts.timeouts, defaults.timeouts)
 
-  const draft: Draft = {
-    origin: target.origin,
+  const draft = new Sealed(
+    target,
     method,
-    path: target.path,
-    authority: target.authority,
-    scheme: target.https ? 'https' : 'http',
     headers,
-    body: null,
     signal,
-    sockRead: timeouts.sockRead,
-    expectContinue: opts.expect100 === true,
-    onUploadProgress: opts.onUploadProgress ?? null,
-    tls: target.https ? tlsOptions(opts, defaults) : null,
     timeouts,
-    href: target.href,
-    replayable: true,
-    policy: policyOf(opts, maxRedirects, defaults),
-    deadline: null,
-  }
+    opts.expect100 === true,
+    opts.onUploadProgress ?? null,
+    target.https ? tlsOptions(opts, defaults) : null,
+    policyOf(opts, maxRedirects, defaults),
+  )
   if (opts.data == null && opts.json === undefined) return seal(draft)
   const encoded = encodeBody(opts.data, opts.json, opts.jsonSerializer ?? JSON.stringify, opts.multipart === true)
   return encoded instanceof Promise ? encoded.then((e) => withBody(draft, e, compress)) : withBody(draft, encoded, compress)
@@ -257,7 +249,58 @@ function policyOf(opts: RequestOptions, maxRedirects: number, defaults: ClientDe
 
 type Draft = { -readonly [K in keyof PreparedRequest]: PreparedRequest[K] }
 
-function withBody(draft: Draft, encoded: EncodedBody, compress: 'gzip' | 'deflate' | false): PreparedRequest | Promise<PreparedRequest> {
+/**
+ * The one shape of a prepared request (a class, so `instanceof` tells a sealed request without a
+ * registry). Built here, completed by withBody, then frozen by seal().
+ */
+class Sealed implements Draft {
+  origin: string
+  method: string
+  path: string
+  authority: string
+  scheme: 'http' | 'https'
+  headers: readonly string[]
+  body: PreparedRequest['body'] = null
+  signal: AbortSignal | null
+  sockRead: number | null
+  expectContinue: boolean
+  onUploadProgress: PreparedRequest['onUploadProgress']
+  tls: TlsOptions | null
+  timeouts: Timeouts
+  href: string
+  replayable = true
+  policy: RequestPolicy
+  deadline: Deadline | null = null
+
+  constructor(
+    target: RequestTarget,
+    method: string,
+    headers: readonly string[],
+    signal: AbortSignal | null,
+    timeouts: Timeouts,
+    expectContinue: boolean,
+    onUploadProgress: PreparedRequest['onUploadProgress'],
+    tls: TlsOptions | null,
+    policy: RequestPolicy,
+  ) {
+    this.origin = target.origin
+    this.method = method
+    this.path = target.path
+    this.authority = target.authority
+    this.scheme = target.https ? 'https' : 'http'
+    this.headers = headers
+    this.signal = signal
+    this.sockRead = timeouts.sockRead
+    this.expectContinue = expectContinue
+    this.onUploadProgress = onUploadProgress
+    this.tls = tls
+    this.timeouts = timeouts
+    this.href = target.href
+    this.policy = policy
+  }
+}
+
+function withBody(draft: Sealed, encoded: EncodedBody, compress: 'gzip' | 'deflate' | false): PreparedRequest | Promise<PreparedRequest> {
   draft.body = encoded.body
   draft.replayable = encoded.replayable
   if (encoded.contentType !== null && !hasHeader(draft.headers, 'content-type')) {
@@ -271,15 +314,10 @@ function withBody(draft: Draft, encoded: EncodedBody, compress: 'gzip' | 'deflat
   })
 }
 
-/** Requests sealed here (frozen, of the one known shape). */
-const sealed = new WeakSet<object>()
-
 /** Checks the headers once (a list seen before, like the client's defaults, is known good) and freezes the request. */
-function seal(draft: Draft): PreparedRequest {
+function seal(draft: Sealed): PreparedRequest {
   draft.headers = validatedHeaders(draft.headers)
-  Object.freeze(draft)
-  sealed.add(draft)
-  return draft
+  return Object.freeze(draft)
 }
 
 /**
@@ -288,7 +326,7 @@ function seal(draft: Draft): PreparedRequest {
  * whatever fields a caller's own request has. The copy is not frozen; the sealed original stays.
  */
 export function withDeadlineField(req: ClientRequest, deadline: Deadline): ClientRequest {
-  if (!sealed.has(req)) return { ...req, deadline }
+  if (!(req instanceof Sealed)) return { ...req, deadline }
   const p = req as PreparedRequest
   return {
     origin: p.origin,

@@ -1,7 +1,7 @@
 // What goes wrong in a request body reaches the caller as a SonicError naming the request,
 // never as a plain TypeError, and the connection it was written to is not reused.
 import { describe, expect, it } from 'vitest'
-import { HTTPClient, InvalidArgumentError, RequestBodyError, SonicError } from '../src/index.js'
+import { HTTPClient, InvalidArgumentError, SonicError } from '../src/index.js'
 import { httpServer, readBody, useCleanups } from './helpers.js'
 
 const using = useCleanups()
@@ -19,7 +19,7 @@ describe('request body errors', () => {
     expect(hits).toBe(0)
   })
 
-  it('an iterable body that yields something other than bytes or a string is a RequestBodyError', async () => {
+  it('an iterable body that yields something other than bytes or a string is an InvalidArgumentError', async () => {
     const srv = using(await httpServer(async (q, r) => {
       await readBody(q).catch(() => {})
       r.end('ok')
@@ -29,14 +29,14 @@ describe('request body errors', () => {
       yield 'fine'
       yield 42 as unknown as string
     }
-    const err = (await c.post(`${srv.url}/it`, { data: bad() }).catch((e: unknown) => e)) as RequestBodyError
-    expect(err).toBeInstanceOf(RequestBodyError)
-    expect(err.code).toBe('SONIC_REQUEST_BODY')
+    const err = (await c.post(`${srv.url}/it`, { data: bad() }).catch((e: unknown) => e)) as InvalidArgumentError
+    expect(err).toBeInstanceOf(InvalidArgumentError)
+    expect(err.code).toBe('SONIC_INVALID_ARGUMENT')
     expect(err.message).toMatch(/only Uint8Array or string chunks, got number/)
     expect(err.url).toBe(`${srv.url}/it`)
   })
 
-  it('a body source that fails is a RequestBodyError with its error as cause; the next request still works', async () => {
+  it('a body source that fails is an InvalidArgumentError with its error as cause; the next request still works', async () => {
     const srv = using(await httpServer(async (q, r) => {
       await readBody(q).catch(() => {})
       r.end('ok')
@@ -47,9 +47,9 @@ describe('request body errors', () => {
       yield 'a'
       throw gone
     }
-    const err = (await c.post(`${srv.url}/up`, { data: failing() }).catch((e: unknown) => e)) as RequestBodyError
+    const err = (await c.post(`${srv.url}/up`, { data: failing() }).catch((e: unknown) => e)) as InvalidArgumentError
     expect(err).toBeInstanceOf(SonicError)
-    expect(err).toBeInstanceOf(RequestBodyError)
+    expect(err).toBeInstanceOf(InvalidArgumentError)
     expect(err.cause).toBe(gone)
     expect(err.method).toBe('POST')
     expect(await (await c.get(`${srv.url}/after`)).text()).toBe('ok')

@@ -124,18 +124,6 @@ export class ResponseTooLargeError extends SonicError {
   }
 }
 
-/**
- * The request body could not be sent: its source (a stream, an iterable, a file) failed, yielded
- * something that is not bytes or a string, or an upload-progress callback threw. `cause` is
- * what went wrong. The connection it was being written to is closed.
- */
-export class RequestBodyError extends SonicError {
-  static override readonly code = 'SONIC_REQUEST_BODY'
-  constructor(message = 'The request body could not be sent', options?: SonicErrorOptions) {
-    super(message, options)
-  }
-}
-
 /** The body was already read (or is being read). */
 export class BodyUsedError extends SonicError {
   static override readonly code = 'SONIC_BODY_USED'

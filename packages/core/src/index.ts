@@ -14,7 +14,6 @@ export {
   FingerprintMismatchError,
   ResponseTooLargeError,
   BodyUsedError,
-  RequestBodyError,
   AbortError,
   ClientClosedError,
   DnsError,

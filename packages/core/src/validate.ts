@@ -70,18 +70,23 @@ export function assertPath(path: string): void {
  * A flat [name, value, …] header list whose every name and value was checked once (by
  * `validatedHeaders`): a protocol layer writes it without checking again. Any other list —
  * e.g. one an interceptor built with `[...req.headers, name, value]` — is checked before a byte
- * is written. The brand cannot be forged by a cast: what counts is the registry below.
+ * is written. The brand cannot be forged by a cast: what counts is the mark below.
  */
 export type ValidatedHeaders = readonly string[] & { readonly __validated: unique symbol }
 
-const validated = new WeakSet<readonly string[]>()
+/**
+ * The mark of a checked list: a property under a symbol only this module has (a WeakSet registry
+ * would cost every request's list an ephemeron for the GC to trace). Copies — `[...list]`,
+ * `slice()` — do not carry it.
+ */
+const VALIDATED: unique symbol = Symbol('sonic.validatedHeaders')
 
 /**
  * Checks every header name and value of a flat list (→ InvalidArgumentError), freezes it and
  * marks it validated. The list must not be changed afterwards (it is frozen).
  */
 export function validatedHeaders(flat: readonly string[]): ValidatedHeaders {
-  if (validated.has(flat)) return flat as ValidatedHeaders
+  if ((flat as { [VALIDATED]?: true })[VALIDATED] === true) return flat as ValidatedHeaders
   if (flat.length % 2 !== 0) throw new InvalidArgumentError('A flat header list must hold name, value pairs')
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i]!
@@ -90,12 +95,17 @@ export function validatedHeaders(flat: readonly string[]): ValidatedHeaders {
     assertHeaderName(name)
     assertHeaderValue(name, value)
   }
-  Object.freeze(flat)
-  validated.add(flat)
-  return flat as ValidatedHeaders
+  if (Object.isFrozen(flat)) {
+    // A frozen list cannot take the mark: a marked frozen copy.
+    const copy = flat.slice() as string[] & { [VALIDATED]?: true }
+    copy[VALIDATED] = true
+    return Object.freeze(copy) as unknown as ValidatedHeaders
+  }
+  ;(flat as string[] & { [VALIDATED]?: true })[VALIDATED] = true
+  return Object.freeze(flat) as unknown as ValidatedHeaders
 }
 
 /** True for a list returned by `validatedHeaders` (checked and frozen). */
 export function isValidatedHeaders(flat: readonly string[]): flat is ValidatedHeaders {
-  return validated.has(flat)
+  return (flat as { [VALIDATED]?: true })[VALIDATED] === true
 }

@@ -3,7 +3,7 @@
 // framing — is written piece by piece, awaiting 'drain' whenever write() returns false.
 // One RequestWriter per connection; it reports back through the WriterOwner it was built with.
 import type { Duplex } from 'node:stream'
-import { InvalidArgumentError, RequestBodyError, type ProgressCallback } from '@sonic/core'
+import { InvalidArgumentError, type ProgressCallback } from '@sonic/core'
 import { SMALL_BODY, slices, type PreparedRequest } from './write-request.js'
 import { deferWrite } from './write-batch.js'
 
@@ -184,7 +184,7 @@ export class RequestWriter {
     for await (const piece of source) {
       if (this.#halted(generation)) return
       if (typeof piece !== 'string' && !(piece instanceof Uint8Array)) {
-        throw new RequestBodyError(`A request body may yield only Uint8Array or string chunks, got ${piece === null ? 'null' : typeof piece}`)
+        throw new InvalidArgumentError(`A request body may yield only Uint8Array or string chunks, got ${piece === null ? 'null' : typeof piece}`)
       }
       const buf = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece
       const n = buf.byteLength
