@@ -6,9 +6,9 @@ import { isIP } from 'node:net'
 import type { Duplex } from 'node:stream'
 import * as tls from 'node:tls'
 import { ConnectError, FingerprintMismatchError, InvalidArgumentError } from '@sonic/core'
-import { awaitPhase, deadlineOf, reason, type Deadline } from './connect-phase.js'
+import { abortError, awaitPhase, deadlineOf, reason, type Deadline } from './connect-phase.js'
 import { normaliseFingerprint, peerFingerprint } from './fingerprint.js'
-import { checkHostname, checkPort, checkTimeout, hostLabel } from './target.js'
+import { checkHostname, checkPort, checkTarget, checkTimeout, hostLabel, type CheckedTarget } from './target.js'
 import { tlsOptionsKey } from './tls-options-key.js'
 import type { TlsSessionCache } from './tls-session-cache.js'
 import type { Connected, TransportTarget } from './transport.js'
@@ -47,6 +47,22 @@ export interface TlsPlan {
   readonly options: tls.ConnectionOptions
   /** Sessions are shared only between connections with the same key. */
   readonly sessionKey: string
+}
+
+/**
+ * What a transport's connect() checks before it dials: the target (→ InvalidArgumentError) and,
+ * for https, its TLS plan; an already aborted signal → AbortError. Returns the error instead of
+ * throwing, for the caller to reject with.
+ */
+export function planConnect(target: TransportTarget, dialled: boolean, signal: AbortSignal | null): { target: CheckedTarget; plan: TlsPlan | null } | Error {
+  try {
+    const checked = checkTarget(target, dialled)
+    const plan = checked.https ? tlsPlan(target, checked.hostname, checked.label) : null
+    if (signal !== null && signal.aborted) return abortError(signal)
+    return { target: checked, plan }
+  } catch (err) {
+    return err instanceof Error ? err : new InvalidArgumentError(String(err))
+  }
 }
 
 /** Checks the TLS settings of a target → InvalidArgumentError (bad fingerprint, ALPN, key/cert/CA material). */

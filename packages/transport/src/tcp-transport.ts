@@ -3,9 +3,9 @@
 import * as net from 'node:net'
 import { ClientClosedError, InvalidArgumentError } from '@sonic/core'
 import { CachingResolver, SystemResolver, createLookup, type Resolver } from '@sonic/resolver'
-import { abortError, awaitPhase, deadlineOf, dialError, type Deadline } from './connect-phase.js'
-import { secure, tlsPlan, type TlsPlan } from './start-tls.js'
-import { checkTarget, type CheckedTarget } from './target.js'
+import { awaitPhase, deadlineOf, dialError, type Deadline } from './connect-phase.js'
+import { planConnect, secure, type TlsPlan } from './start-tls.js'
+import type { CheckedTarget } from './target.js'
 import { TlsSessionCache } from './tls-session-cache.js'
 import type { Connected, Transport, TransportTarget } from './transport.js'
 
@@ -90,16 +90,8 @@ export class TcpTransport implements Transport {
    */
   connect(target: TransportTarget, signal: AbortSignal | null = null): Promise<Connected> {
     if (this.#closed) return Promise.reject(new ClientClosedError('The transport is closed'))
-    let checked: CheckedTarget
-    let plan: TlsPlan | null = null
-    try {
-      checked = checkTarget(target, true)
-      if (checked.https) plan = tlsPlan(target, checked.hostname, checked.label)
-    } catch (err) {
-      return Promise.reject(err)
-    }
-    if (signal !== null && signal.aborted) return Promise.reject(abortError(signal))
-    return this.#open(checked, plan, signal, deadlineOf(checked.timeoutMs))
+    const c = planConnect(target, true, signal)
+    return c instanceof Error ? Promise.reject(c) : this.#open(c.target, c.plan, signal, deadlineOf(c.target.timeoutMs))
   }
 
   async #open(target: CheckedTarget, plan: TlsPlan | null, signal: AbortSignal | null, deadline: Deadline | null): Promise<Connected> {
