@@ -1,5 +1,6 @@
 // Every concrete error of API.md's table. They are grouped in one file because each is a few
 // lines: a class, its code, and the fields that make it useful to handle.
+import type { HttpHeaders } from './http-headers.js'
 import { SonicError, type SonicErrorOptions } from './sonic-error.js'
 
 /** Connecting failed: refused, unreachable, TLS handshake or certificate failure. `cause` is the OS/TLS error. */
@@ -85,13 +86,32 @@ export class InvalidArgumentError extends SonicError {
   static override readonly code = 'SONIC_INVALID_ARGUMENT'
 }
 
-/** The proxy refused or failed; `status` is the proxy's HTTP status when it answered one. */
+/** What a ProxyError may carry besides its cause. */
+export interface ProxyErrorOptions extends SonicErrorOptions {
+  /** The headers of the proxy's answer (an HTTP proxy's non-2xx to CONNECT, or a 407). */
+  headers?: HttpHeaders
+  /** The SOCKS reply code (RFC 1928 REP, e.g. 5 = connection refused; SOCKS4: 91-93). */
+  socksReply?: number
+}
+
+/**
+ * The proxy refused or failed. `status` and `headers` are the HTTP proxy's answer when it sent one
+ * (e.g. 407 with its `proxy-authenticate`); `socksReply` is the SOCKS proxy's reply code when it
+ * refused the connection.
+ */
 export class ProxyError extends SonicError {
   static override readonly code = 'SONIC_PROXY_ERROR'
+  /** The HTTP status the proxy answered with, if it answered one. */
   readonly status: number | undefined
-  constructor(message: string, status?: number, options?: SonicErrorOptions) {
+  /** The headers of the proxy's answer, if it answered with HTTP. */
+  readonly headers: HttpHeaders | undefined
+  /** The SOCKS reply code (RFC 1928 REP), if a SOCKS proxy refused. */
+  readonly socksReply: number | undefined
+  constructor(message: string, status?: number, options?: ProxyErrorOptions) {
     super(message, options)
     this.status = status
+    this.headers = options?.headers
+    this.socksReply = options?.socksReply
   }
 }
 

@@ -1,0 +1,8 @@
+export { HttpProxy } from './http-proxy.js'
+export type { ProxyOptions } from './http-proxy.js'
+export { SocksProxy } from './socks-proxy.js'
+export { proxyFromEnv } from './proxy-from-env.js'
+export type { ProxyResolver } from './proxy-from-env.js'
+export { isProxy } from './is-proxy.js'
+export type { SocksProxyOptions } from './socks-proxy.js'
+export type { ProxyEnv } from './proxy-from-env.js'
