@@ -9,6 +9,7 @@ import {
   InvalidArgumentError,
   isSonicError,
   PoolAcquireTimeoutError,
+  ProxyError,
   Timeouts,
   type BodyReader,
   type Dispatch,
@@ -22,9 +23,12 @@ import {
 } from '@sonic/core'
 import { Http1Connection } from '@sonic/http1'
 import { SmartPool, type Pool } from '@sonic/pool'
+import { HttpProxy, isProxy } from '@sonic/proxy'
 import { TcpTransport, tlsOptionsKey, type Transport } from '@sonic/transport'
 import type { Deadline } from './deadline.js'
 import { poolConfigFor, poolConfigMap } from './pool-config-key.js'
+import { EMPTY_BODY, giveBack, PooledBody, withHeadBody } from './pooled-body.js'
+import type { Proxy } from './proxy-option.js'
 
 /** A pool class: SmartPool, CyclicQueuePool, or a compatible one. */
 export type PoolClass = new (
@@ -43,6 +47,8 @@ export interface ConnectTarget {
   readonly tls: TlsOptions | null
   /** Connect timeout in ms; null for none. */
   readonly sockConnect: number | null
+  /** The proxy the connection tunnels through (CONNECT or SOCKS), or null. */
+  readonly proxy: Proxy | null
 }
 
 /** Makes a connection for a target; replaces the built-in transport + HTTP/1.1 factory. */
@@ -102,7 +108,6 @@ interface AgentRequest extends DispatchRequest {
 const SEP = '\u0000'
 /** Pools kept before empty ones are first dropped. */
 const SWEEP_MIN = 64
-const EMPTY = new Uint8Array(0)
 const ALPN_HTTP1 = ['http/1.1']
 /** Most reused connections a `fresh` request skips before it takes what it gets. */
 const MAX_SKIPPED = 64
@@ -130,6 +135,8 @@ export class Agent {
   readonly #pools = new Map<string, { pool: Pool<HttpConnection>; target: ConnectTarget }>()
   /** The map size at which the next new pool first drops the empty ones (amortised O(1)). */
   #sweepAt = SWEEP_MIN
+  /** Tunnel transports by proxy key (made once per proxy). */
+  readonly #tunnels = new Map<string, Transport>()
   /** The transport was made here (not given): close() closes it. */
   readonly #ownTransport: boolean
   #closed = false
@@ -191,7 +198,19 @@ export class Agent {
   async #dispatch(req: AgentRequest): Promise<HttpResponseHead> {
     if (this.#closed) throw new ClientClosedError('The agent is closed')
     const timeouts = req.timeouts ?? this.timeouts
-    const pool = this.#poolFor(req)
+    let pool: Pool<HttpConnection>
+    let poolOrigin = req.origin
+    let sent: DispatchRequest = req
+    // An http:// target through an HTTP proxy goes in absolute form on the proxy's own pooled
+    // connections; anything else through a proxy goes through a tunnel made by the pool's factory.
+    const forward = req.proxy != null && req.scheme === 'http' && req.proxy instanceof HttpProxy ? req.proxy : null
+    if (forward !== null) {
+      pool = this.#forwardPool(forward)
+      poolOrigin = forward.url
+      sent = absoluteForm(req, forward)
+    } else {
+      pool = this.#poolFor(req, req.proxy == null ? null : proxyOf(req.proxy))
+    }
     const deadline = req.deadline ?? null
     // Waiting for a slot is bounded by poolAcquire and by what is left of requestTimeout.
     let bound = timeouts.poolAcquire
@@ -206,7 +225,7 @@ export class Agent {
     let conn: HttpConnection
     try {
       // The connect timeout goes with the acquire: a connection made for it uses the request's own.
-      conn = await pool.acquire(req.origin, req.signal ?? null, bound, timeouts.sockConnect)
+      conn = await pool.acquire(poolOrigin, req.signal ?? null, bound, timeouts.sockConnect)
     } catch (err) {
       if (byDeadline && err instanceof PoolAcquireTimeoutError) throw deadline!.error()
       throw err
@@ -214,12 +233,12 @@ export class Agent {
     // Idle connections kept alive may all have been closed by the server at once: skip them.
     for (let spent = 0; req.fresh === true && conn.requestCount > 0 && (conn.capacity ?? 1) === 1 && spent < MAX_SKIPPED; spent++) {
       pool.discard(conn)
-      conn = await pool.acquire(req.origin, req.signal ?? null, bound, timeouts.sockConnect)
+      conn = await pool.acquire(poolOrigin, req.signal ?? null, bound, timeouts.sockConnect)
     }
     deadline?.use(conn)
     let head: HttpResponseHead
     try {
-      head = await conn.request(req)
+      head = await conn.request(sent)
     } catch (err) {
       deadline?.use(null)
       giveBack(pool, conn, false)
@@ -232,6 +251,13 @@ export class Agent {
       throw isSonicError(err) ? err : new InvalidArgumentError(`The request body could not be sent: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
     }
     const body = head.body
+    if (forward !== null && head.status === 407) {
+      // The proxy wants credentials it was not given (or refused them): the proxy's error.
+      await body.cancel().catch(() => {})
+      deadline?.bodyDone()
+      giveBack(pool, conn, !conn.closed)
+      throw new ProxyError(`The proxy ${forward.url} refused the request: 407 ${head.statusText}`, 407, { headers: head.headers })
+    }
     if (req.method === 'HEAD' || head.status === 204 || head.status === 304 || body.length === 0) {
       // Nothing to read: the connection goes back now, before the caller looks at the body.
       let ok = true
@@ -246,20 +272,42 @@ export class Agent {
         deadline?.bodyDone()
         giveBack(pool, conn, ok)
       }
-      return withBody(head, EMPTY_BODY)
+      return withHeadBody(head, EMPTY_BODY)
     }
-    return withBody(head, new PooledBody(body, pool, conn, deadline))
+    return withHeadBody(head, new PooledBody(body, pool, conn, deadline))
   }
 
-  /** The pool for a request (by origin and TLS settings), created on first use. */
-  #poolFor(req: DispatchRequest): Pool<HttpConnection> {
+  /** The pool for a request (by origin, TLS settings and proxy), created on first use. */
+  #poolFor(req: DispatchRequest, proxy: Proxy | null): Pool<HttpConnection> {
     let key = req.origin
     const tls = req.scheme === 'https' ? (req.tls ?? null) : null
     if (tls !== null) key += SEP + poolTlsKey(tls)
+    // Tunnelled and direct connections never mix; two proxies never share a pool.
+    if (proxy !== null) key += SEP + 'via' + SEP + proxy.key
     const entry = this.#pools.get(key)
     if (entry !== undefined) return entry.pool
+    return this.#newPool(key, targetOf(req.origin, tls, this.timeouts.sockConnect, proxy))
+  }
+
+  /** The pool of kept-alive connections to an HTTP proxy itself, shared by every http:// target. */
+  #forwardPool(proxy: HttpProxy): Pool<HttpConnection> {
+    const key = 'forward' + SEP + proxy.key
+    const entry = this.#pools.get(key)
+    if (entry !== undefined) return entry.pool
+    const t = proxy.target
+    return this.#newPool(key, {
+      origin: proxy.url,
+      protocol: t.protocol,
+      hostname: t.hostname,
+      port: t.port,
+      tls: t.tls ?? null,
+      sockConnect: this.timeouts.sockConnect,
+      proxy: null,
+    })
+  }
+
+  #newPool(key: string, target: ConnectTarget): Pool<HttpConnection> {
     if (this.#pools.size >= this.#sweepAt) this.#dropEmptyPools()
-    const target = targetOf(req.origin, tls, this.timeouts.sockConnect)
     const factory = (_origin: string, signal?: AbortSignal, sockConnect?: unknown): Promise<HttpConnection> =>
       this.#connect(sockConnect === undefined || sockConnect === target.sockConnect ? target : { ...target, sockConnect: sockConnect as number | null }, signal)
     const pool = new this.#poolClass(this.poolConfigFor(target.protocol, target.hostname, target.port), factory)
@@ -270,7 +318,8 @@ export class Agent {
   /** Makes one new connection to `target`: the transport connects, HTTP/1.1 speaks over it. */
   async #connect(target: ConnectTarget, signal?: AbortSignal): Promise<HttpConnection> {
     if (this.#factory !== null) return this.#factory(target, signal)
-    const c = await this.transport.connect(
+    const transport = target.proxy === null ? this.transport : this.#tunnel(target.proxy)
+    const c = await transport.connect(
       { protocol: target.protocol, hostname: target.hostname, port: target.port, tls: target.tls, alpn: ALPN_HTTP1, timeoutMs: target.sockConnect },
       signal,
     )
@@ -279,6 +328,16 @@ export class Agent {
       throw new ConnectError(`${target.origin} chose ${c.alpn}, which this agent does not speak`)
     }
     return new Http1Connection(c.socket, { maxHeaderSize: this.#maxHeaderSize })
+  }
+
+  /** A transport that reaches targets through `proxy`, over this agent's own transport. */
+  #tunnel(proxy: Proxy): Transport {
+    const known = this.#tunnels.get(proxy.key)
+    if (known !== undefined) return known
+    const made: Transport = proxy.tunnel(this.transport)
+    if (this.#tunnels.size >= 64) this.#tunnels.clear()
+    this.#tunnels.set(proxy.key, made)
+    return made
   }
 
   /**
@@ -312,7 +371,19 @@ function poolTlsKey(tls: TlsOptions): string {
   return key
 }
 
-function targetOf(origin: string, tls: TlsOptions | null, sockConnect: number | null): ConnectTarget {
+/** `req` as an HTTP proxy wants it: the absolute URL as the target, its credentials added. */
+function absoluteForm(req: DispatchRequest, proxy: HttpProxy): DispatchRequest {
+  const extra = proxy.forwardHeaders
+  return { ...req, path: req.origin + req.path, headers: extra.length === 0 ? req.headers : [...req.headers, ...extra] }
+}
+
+/** A request's `proxy`, checked (DispatchRequest types it `unknown`). */
+function proxyOf(value: unknown): Proxy {
+  if (!isProxy(value)) throw new InvalidArgumentError('proxy must be an HttpProxy or a SocksProxy from @sonic/proxy')
+  return value
+}
+
+function targetOf(origin: string, tls: TlsOptions | null, sockConnect: number | null, proxy: Proxy | null): ConnectTarget {
   let url: URL
   try {
     url = new URL(origin)
@@ -329,87 +400,6 @@ function targetOf(origin: string, tls: TlsOptions | null, sockConnect: number | 
     port: url.port === '' ? (https ? 443 : 80) : Number(url.port),
     tls,
     sockConnect,
-  }
-}
-
-/** Back to the pool: kept when it ended cleanly (or is shared and still open), else destroyed. */
-function giveBack(pool: Pool<HttpConnection>, conn: HttpConnection, ok: boolean): void {
-  if (ok || ((conn.capacity ?? 1) > 1 && !conn.closed)) pool.release(conn)
-  else pool.discard(conn)
-}
-
-function withBody(head: HttpResponseHead, body: BodyReader): HttpResponseHead {
-  return { status: head.status, statusText: head.statusText, httpVersion: head.httpVersion, headers: head.headers, chunked: head.chunked, body }
-}
-
-const EMPTY_BODY: BodyReader = Object.freeze({
-  length: 0,
-  read: () => Promise.resolve(null),
-  readAll: () => Promise.resolve(EMPTY),
-  cancel: () => Promise.resolve(),
-})
-
-/**
- * A response body that gives its connection back when it ends: to the pool when read to the end
- * or cancelled cleanly, destroyed when it failed or was cancelled with an Error as the reason
- * (e.g. a body that did not decode: its framing is not trusted). It also tells the request's
- * deadline that the body ended, and reports a failure after expiry as the timeout.
- */
-class PooledBody implements BodyReader {
-  readonly length: number | null
-  readonly #inner: BodyReader
-  #pool: Pool<HttpConnection> | null
-  readonly #conn: HttpConnection
-  readonly #deadline: Deadline | null
-
-  constructor(inner: BodyReader, pool: Pool<HttpConnection>, conn: HttpConnection, deadline: Deadline | null) {
-    this.length = inner.length
-    this.#inner = inner
-    this.#pool = pool
-    this.#conn = conn
-    this.#deadline = deadline
-  }
-
-  async read(): Promise<Uint8Array | null> {
-    let chunk: Uint8Array | null
-    try {
-      chunk = await this.#inner.read()
-    } catch (err) {
-      this.#end(false)
-      throw this.#deadline === null ? err : this.#deadline.map(err)
-    }
-    if (chunk === null) this.#end(true)
-    return chunk
-  }
-
-  async readAll(): Promise<Uint8Array> {
-    let all: Uint8Array
-    try {
-      all = await this.#inner.readAll()
-    } catch (err) {
-      this.#end(false)
-      throw this.#deadline === null ? err : this.#deadline.map(err)
-    }
-    this.#end(true)
-    return all
-  }
-
-  async cancel(reason?: unknown): Promise<void> {
-    if (this.#pool === null) return
-    let ok = !(reason instanceof Error)
-    try {
-      await this.#inner.cancel(reason)
-    } catch {
-      ok = false
-    }
-    this.#end(ok)
-  }
-
-  #end(ok: boolean): void {
-    const pool = this.#pool
-    if (pool === null) return
-    this.#pool = null
-    this.#deadline?.bodyDone()
-    giveBack(pool, this.#conn, ok)
+    proxy,
   }
 }

@@ -28,6 +28,7 @@ import { redirect } from './redirect.js'
 import { deadline } from './request-deadline.js'
 import { HttpResponse } from './response.js'
 import { staleRetry } from './stale-retry.js'
+import { proxyForOf, type ProxyInit } from './proxy-option.js'
 
 export interface ClientOptions {
   /**
@@ -64,8 +65,14 @@ export interface ClientOptions {
    * @default true
    */
   verifySsl?: boolean
-  /** Proxy (not available in this build yet: setting it throws InvalidArgumentError). */
-  proxy?: unknown
+  /**
+   * Proxy of every request (a request's own `proxy` wins): an HttpProxy or SocksProxy, a proxy
+   * URL ('http://user:pass@host:3128', 'https://…', 'socks5://…', 'socks5h://…', 'socks4://…'),
+   * 'env' (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY, read once, when the client is made) or
+   * a function of the URL returning a proxy or null.
+   * @default null (direct)
+   */
+  proxy?: ProxyInit
   /**
    * Most redirects followed by one request.
    * @default 5
@@ -120,9 +127,6 @@ export class HTTPClient {
   #idle: Array<() => void> = []
 
   constructor(options: ClientOptions = {}) {
-    if (options.proxy !== undefined && options.proxy !== null) {
-      throw new InvalidArgumentError('Proxies are not available in this build of sonic yet')
-    }
     if (options.http2 === true) throw new InvalidArgumentError('HTTP/2 is not available in this build of sonic yet')
     if (options.connector !== undefined && options.dispatcher !== undefined && options.connector !== options.dispatcher) {
       throw new InvalidArgumentError('Give either connector or dispatcher, not both')
@@ -157,7 +161,8 @@ export class HTTPClient {
       verifySsl: options.verifySsl ?? true,
       maxRedirects,
       targets: new TargetCache(),
-      policy: Object.freeze({ follow: false, maxRedirects, limits, decompress: true, onDownloadProgress: null }),
+      policy: Object.freeze({ follow: false, maxRedirects, limits, decompress: true, onDownloadProgress: null, proxyFor: proxyForOf(options.proxy) }),
+      proxies: new Map(),
     }
     const stack: Interceptor[] = [deadline(), redirect({ maxRedirects }), staleRetry(), ...user]
     if (this.cookieJar !== null) stack.push(cookies(this.cookieJar))

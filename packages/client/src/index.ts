@@ -60,6 +60,9 @@ export type {
   HttpResponseHead,
 } from '@sonic/core'
 export { TcpTransport, UnixTransport } from '@sonic/transport'
+export { HttpProxy, SocksProxy, proxyFromEnv, isProxy } from '@sonic/proxy'
+export type { ProxyOptions, ProxyResolver } from '@sonic/proxy'
+export type { ProxyInit } from './proxy-option.js'
 export type { Transport, TransportTarget, Connected } from '@sonic/transport'
 export { SmartPool, CyclicQueuePool } from '@sonic/pool'
 export type { Pool } from '@sonic/pool'

@@ -13,6 +13,7 @@ import {
 } from '@sonic/core'
 import type { ClientRequest, RequestPolicy } from './client-request.js'
 import type { Deadline } from './deadline.js'
+import { proxyForOf, type Proxy } from './proxy-option.js'
 import { compressBody } from './compress-body.js'
 import { encodeBody, type EncodedBody } from './encode-body.js'
 import type { AuthInit, ParamsInit, RequestInput, RequestOptions } from './options.js'
@@ -61,6 +62,8 @@ export interface ClientDefaults {
   targets: TargetCache
   /** The policy of a request that overrides none of it (shared, frozen). */
   policy: RequestPolicy
+  /** Proxies made from URL strings given per request, by URL (so each is made once). */
+  proxies: Map<string, Proxy>
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
@@ -231,6 +234,7 @@ function policyOf(opts: RequestOptions, maxRedirects: number, defaults: ClientDe
   const base = defaults.policy
   if (
     opts.follow === undefined &&
+    opts.proxy === undefined &&
     maxRedirects === base.maxRedirects &&
     opts.maxResponseSize === undefined &&
     opts.maxDecompressionRatio === undefined &&
@@ -244,6 +248,7 @@ function policyOf(opts: RequestOptions, maxRedirects: number, defaults: ClientDe
     limits: opts.maxResponseSize === undefined && opts.maxDecompressionRatio === undefined ? base.limits : bodyLimits(opts, base.limits),
     decompress: base.decompress,
     onDownloadProgress: opts.onDownloadProgress ?? null,
+    proxyFor: opts.proxy === undefined ? base.proxyFor : proxyForOf(opts.proxy, defaults.proxies),
   })
 }
 
@@ -270,6 +275,7 @@ class Sealed implements Draft {
   href: string
   replayable = true
   policy: RequestPolicy
+  proxy: Proxy | null
   deadline: Deadline | null = null
 
   constructor(
@@ -297,6 +303,7 @@ class Sealed implements Draft {
     this.timeouts = timeouts
     this.href = target.href
     this.policy = policy
+    this.proxy = policy.proxyFor === null ? null : policy.proxyFor(target.href)
   }
 }
 
@@ -345,6 +352,7 @@ export function withDeadlineField(req: ClientRequest, deadline: Deadline): Clien
     href: p.href,
     replayable: p.replayable,
     policy: p.policy,
+    proxy: p.proxy,
     deadline,
   }
 }

@@ -3,6 +3,7 @@ import type { HeadersInit, HttpHeaders, Progress, Timeouts, TimeoutsInit } from 
 import type { MultipartForm } from '@sonic/multipart'
 import type { Readable } from 'node:stream'
 import type { ConnectionOptions } from 'node:tls'
+import type { ProxyInit } from './proxy-option.js'
 
 /** Query parameters in any accepted form. */
 export type ParamsInit =
@@ -94,6 +95,12 @@ export interface RequestOptions {
   maxResponseSize?: number | null
   /** @default the client's maxDecompressionRatio (1000) */
   maxDecompressionRatio?: number | null
+  /**
+   * This request's proxy (wins over the client's): an HttpProxy or SocksProxy, a proxy URL
+   * ('http://user:pass@host:3128', 'socks5://…'), 'env', a function of the URL, or null for none.
+   * @default the client's proxy
+   */
+  proxy?: ProxyInit
 }
 
 /** Options of request() and its shortcuts, plus the URL. */

@@ -103,8 +103,10 @@ export function nextHop(prev: DispatchRequest, status: number, location: string,
   url.username = ''
   url.password = ''
   const t = targetOf(url)
+  const proxyFor = (prev as Partial<ClientRequest>).policy?.proxyFor
   return {
     ...prev,
+    ...(proxyFor != null ? { proxy: proxyFor(t.href) } : null),
     origin: t.origin,
     path: t.path,
     authority: t.authority,
