@@ -4,8 +4,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import http from 'node:http'
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Agent, HTTPClient, HttpProxy, ProxyError, SocksProxy } from '../src/index.js'
-import { httpServer, httpsServer, selfSigned, useCleanups, type Running } from './helpers.js'
+import { CookieJar } from 'tough-cookie'
+import { Agent, ConnectError, HTTPClient, HttpProxy, MultipartForm, ProxyError, SocksProxy, SSEClient } from '../src/index.js'
+import { activeNetAndTimers, httpServer, httpsServer, readBody, selfSigned, sleep, useCleanups, type Running } from './helpers.js'
 
 const using = useCleanups()
 
@@ -158,6 +159,75 @@ describe('HTTP proxy', () => {
     expect(await res.text()).toBe('at /to')
     expect(proxy.log.absolute).toEqual([`${target.url}/from`, `${target.url}/to`])
   })
+})
+
+describe('through a proxy, everything else still works', () => {
+  it('the proxy down is a ConnectError naming the proxy, not the target', async () => {
+    const probe = await httpServer((_q, r) => r.end())
+    const port = probe.port
+    await probe.close()
+    const target = using(await echoTarget())
+    const c = using(new HTTPClient({ proxy: `http://127.0.0.1:${port}` }))
+    const err = (await c.get(target.url).catch((e: unknown) => e)) as ConnectError
+    expect(err).toBeInstanceOf(ConnectError)
+    expect(err.message).toContain(`127.0.0.1:${port}`)
+    const tls = (await c.get(`https://127.0.0.1:${target.port}/`).catch((e: unknown) => e)) as ConnectError
+    expect(tls).toBeInstanceOf(ConnectError)
+    expect(tls.message).toContain(`127.0.0.1:${port}`)
+  })
+
+  it('cookies, a multipart upload and server-sent events go through the proxy', async () => {
+    const proxy = using(await forwardProxy())
+    const target = using(await httpServer(async (req, res) => {
+      if (req.url === '/login') {
+        res.setHeader('set-cookie', 'sid=abc; Path=/')
+        res.end('in')
+      } else if (req.url === '/me') {
+        res.end(String(req.headers.cookie))
+      } else if (req.url === '/upload') {
+        const body = (await readBody(req)).toString('latin1')
+        res.end(`${req.headers['content-type']?.split(';')[0]} ${body.includes('hello file') ? 'has-file' : 'no-file'}`)
+      } else {
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write('data: one\n\n')
+        await sleep(5)
+        res.end('data: two\n\n')
+      }
+    }))
+    const c = using(new HTTPClient({ proxy: `http://127.0.0.1:${proxy.port}`, cookieJar: new CookieJar() }))
+    await (await c.get(`${target.url}/login`)).text()
+    expect(await (await c.get(`${target.url}/me`)).text()).toBe('sid=abc')
+    const form = new MultipartForm().addField('note', 'x').addField('file', Buffer.from('hello file'), { filename: 'a.txt' })
+    expect(await (await c.post(`${target.url}/upload`, { data: form })).text()).toBe('multipart/form-data has-file')
+    const events: string[] = []
+    for await (const ev of await new SSEClient(c).connect(`${target.url}/events`, { reconnect: false })) events.push(ev.data)
+    expect(events).toEqual(['one', 'two'])
+    expect(proxy.log.absolute.map((u) => new URL(u).pathname)).toEqual(['/login', '/me', '/upload', '/events'])
+  })
+
+  it('1,000 requests through the proxy (forward and CONNECT) leave no socket or timer behind', async () => {
+    const proxy = await forwardProxy()
+    const target = await echoTarget()
+    const { cert } = selfSigned()
+    const secure = await httpsServer((_q, r) => r.end('s'))
+    const before = activeNetAndTimers().length
+    const c = new HTTPClient({ proxy: `http://127.0.0.1:${proxy.port}` })
+    let ok = 0
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, w) => {
+        for (let i = 0; i < 100; i++) {
+          const res = w % 2 === 0 ? await c.get(`${target.url}/${i}`) : await c.get(`${secure.url}/${i}`, { tls: { ca: cert } })
+          await res.text()
+          ok++
+        }
+      }),
+    )
+    await c.close()
+    await Promise.all([proxy.close(), target.close(), secure.close()])
+    await sleep(20)
+    expect(ok).toBe(1000)
+    expect(activeNetAndTimers().length).toBeLessThanOrEqual(before)
+  }, 60000)
 })
 
 function which(bin: string): boolean {
