@@ -520,7 +520,7 @@ describe('parser fuzz', () => {
     tuneInput(defaults)
   })
 
-  it(`${N} mutated responses, fed whole and split: typed errors only, the same outcome however split`, () => {
+  it(`${N} mutated responses, fed whole and split: typed errors only, the same outcome however split`, async () => {
     console.log(`parser fuzz: SONIC_FUZZ_SEED=${SEED} SONIC_FUZZ_N=${N}`)
     // Parsers reused for every input (reset() in between), at three head limits.
     const harnesses = LIMITS.map((limit) => new Harness(limit))
@@ -536,6 +536,9 @@ describe('parser fuzz', () => {
       for (let index = 0; index < N; index++) {
         if (index === 2000) memoryAtWarmup = memory.buffer.byteLength
         fuzzOne(index, harnesses, stats)
+        // Let the test worker answer vitest between batches (a minute-long synchronous loop on a
+        // loaded machine times its RPC out).
+        if (index % 2000 === 1999) await new Promise<void>((resolve) => setImmediate(resolve))
       }
     } finally {
       Error.stackTraceLimit = stackTraceLimit
