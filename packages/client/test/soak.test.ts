@@ -15,6 +15,7 @@ import { randomInt } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import type net from 'node:net'
 import { gzipSync } from 'node:zlib'
+import { prng } from '@sonic/test-utils'
 import { describe, expect, it } from 'vitest'
 import { HTTPClient, SonicError, TCPConnector } from '../src/index.js'
 import { activeNetAndTimers, netServer, sleep, type Running } from './helpers.js'
@@ -32,18 +33,6 @@ function parseSeed(text: string | undefined): number | null {
   const n = Number(text)
   if (!Number.isSafeInteger(n)) throw new Error(`SONIC_SOAK_SEED must be an integer, got ${text}`)
   return n >>> 0
-}
-
-/** Mulberry32. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** The codes of API.md's error table. */

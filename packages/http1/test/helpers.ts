@@ -1,18 +1,15 @@
 // Shared test fixtures: real servers on 127.0.0.1, a self-signed certificate made with the
 // openssl CLI, connections over sockets from @sonic/transport, request/body builders and a leak
-// check (sockets, servers, timers).
-import { execFileSync } from 'node:child_process'
-import { X509Certificate } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+// check (sockets, servers, timers) — the generic parts come from @sonic/test-utils.
 import * as http from 'node:http'
-import * as net from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, sep } from 'node:path'
+import type * as net from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { HttpRequest, StreamBody, TlsOptions } from '@sonic/core'
+import { createLeakCheck, fromSource, makeSelfSigned, sleep, start as startServer, type KeyPair, type Started } from '@sonic/test-utils'
 import { TcpTransport, UnixTransport, startTls, type TransportTarget } from '@sonic/transport'
-import { afterEach, beforeEach, expect } from 'vitest'
 import { Http1Connection, type Http1BodyReader } from '../src/index.js'
+
+export { sleep, startRaw, until, type Started } from '@sonic/test-utils'
 
 export function makeRequest(init: Partial<HttpRequest> = {}): HttpRequest {
   return {
@@ -49,43 +46,9 @@ export function streamOf(chunks: readonly (Uint8Array | string)[], length: numbe
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** Resolves once `cond()` holds; polls every 5 ms, gives up (throws) after `limitMs`. */
-export async function until(cond: () => boolean, limitMs = 3000): Promise<void> {
-  for (let waited = 0; !cond(); waited += 5) {
-    if (waited >= limitMs) throw new Error('condition not reached')
-    await sleep(5)
-  }
-}
-
-export interface Started<S extends net.Server> {
-  server: S
-  port: number
-  /** Sockets the server accepted, in order. */
-  sockets: net.Socket[]
-  close(): Promise<void>
-}
-
-/** Listens on 127.0.0.1 (random port) and tracks accepted sockets so close() can end them. */
-export async function start<S extends net.Server>(server: S, event = 'connection'): Promise<Started<S>> {
-  const sockets: net.Socket[] = []
-  server.on(event, (s: net.Socket) => sockets.push(s))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  return {
-    server,
-    port,
-    sockets,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy()
-        if ('closeAllConnections' in server) (server as unknown as http.Server).closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+/** Listens on 127.0.0.1 (random port) and tracks the sockets of `event` so close() can end them. */
+export function start<S extends net.Server>(server: S, event = 'connection'): Promise<Started<S>> {
+  return startServer(server, { event })
 }
 
 /** A node http server running `handler`. */
@@ -93,108 +56,25 @@ export function startHttp(handler: http.RequestListener, options: http.ServerOpt
   return start(http.createServer(options, handler))
 }
 
-/** A raw TCP server: `onSocket` decides what (if anything) the client gets. */
-export function startRaw(onSocket: (socket: net.Socket) => void): Promise<Started<net.Server>> {
-  return start(net.createServer(onSocket))
-}
-
-export interface TestCert {
-  key: string
-  cert: string
-  /** sha256 of the DER, 'AA:BB:…' as openssl and node print it. */
-  fingerprint256: string
-}
+export type TestCert = KeyPair
 
 /** A self-signed certificate for localhost and 127.0.0.1, made with the openssl CLI. */
 export function makeCert(): TestCert {
-  const dir = mkdtempSync(join(tmpdir(), 'sonic-http1-cert-'))
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    )
-    const key = readFileSync(join(dir, 'key.pem'), 'utf8')
-    const cert = readFileSync(join(dir, 'cert.pem'), 'utf8')
-    return { key, cert, fingerprint256: new X509Certificate(cert).fingerprint256 }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  return makeSelfSigned()
 }
 
-// Handles: vitest itself holds none of these but its IPC pipes, so counts are compared with a
-// baseline taken before the test.
-const WATCHED = ['TCPSocketWrap', 'TCPServerWrap', 'TLSWrap', 'PipeWrap', 'PipeServerWrap']
-
-function countResources(): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const name of WATCHED) counts[name] = 0
-  for (const r of process.getActiveResourcesInfo()) if (r in counts) counts[r]!++
-  return counts
-}
-
-// Timers: vitest's own timers come and go, so counting them says little. Instead every timer the
-// code under test (src/) creates is recorded — unref'd ones too — and must be cleared or have
-// fired by the end of the test. This observes setTimeout; it does not change what it does.
-const ourTimers = new Set<NodeJS.Timeout>()
-const SRC_MARK = join('http1', 'src') + sep
-const realSetTimeout = globalThis.setTimeout
-const watchedSetTimeout = function (this: unknown, ...args: Parameters<typeof setTimeout>) {
-  const timer = realSetTimeout(...args)
-  if (new Error().stack?.includes(SRC_MARK)) ourTimers.add(timer)
-  return timer
-}
-Object.assign(watchedSetTimeout, realSetTimeout)
-globalThis.setTimeout = watchedSetTimeout as typeof setTimeout
-
-function liveTimers(): number {
-  let n = 0
-  for (const t of ourTimers) if ((t as unknown as { _destroyed: boolean })._destroyed) ourTimers.delete(t)
-  else n++
-  return n
-}
+// Sockets, servers, pipes and the timers of http1/src (see @sonic/test-utils).
+const leaks = createLeakCheck({ ours: fromSource('http1') })
 
 /** Snapshot of the handles alive before a test (vitest's own IPC pipes). */
-export function resourceBaseline(): Record<string, number> {
-  return countResources()
-}
-
+export const resourceBaseline = leaks.resourceBaseline
 /** Fails unless every socket, server and library timer the test made is gone (waits up to 2 s for closes). */
-export async function expectNoLeaks(baseline: Record<string, number>): Promise<void> {
-  const over = (): string[] => {
-    const now = countResources()
-    const out = WATCHED.filter((k) => now[k]! > baseline[k]!).map((k) => `${k}: ${now[k]} > ${baseline[k]}`)
-    const timers = liveTimers()
-    if (timers > 0) out.push(`timers left by src/: ${timers}`)
-    return out
-  }
-  const deadline = Date.now() + 2000
-  while (over().length > 0 && Date.now() < deadline) await sleep(5)
-  const left = over()
-  ourTimers.clear()
-  expect(left).toEqual([])
-}
-
+export const expectNoLeaks = leaks.expectNoLeaks
 /**
  * Registers, for the calling test file, cleanups run in reverse after each test followed by the
  * leak check. Returns the list tests push their cleanups onto.
  */
-export function useCleanups(): (() => unknown)[] {
-  let baseline: Record<string, number> = {}
-  const cleanups: (() => unknown)[] = []
-  beforeEach(() => {
-    baseline = resourceBaseline()
-  })
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c()
-    await expectNoLeaks(baseline)
-  })
-  return cleanups
-}
+export const useCleanups = leaks.useCleanups
 
 /** Where and how a test connects: what the tests used of the old connectHttp1's options. */
 export interface ConnectOptions {

@@ -1,5 +1,9 @@
 // Test helpers: feed a byte stream to a ResponseParser in given pieces and record what it reports.
+import { prng } from '@sonic/test-utils'
 import { ResponseParser, SKIP_BODY, type ResponseParserOptions } from '../src/index.js'
+
+/** Mulberry32 (see @sonic/test-utils): "random" splits are the same on every run. */
+export { prng } from '@sonic/test-utils'
 
 export interface Message {
   statusCode: number
@@ -86,18 +90,6 @@ export function feedError(pieces: Uint8Array[], options: FeedOptions = {}): unkn
     return error
   }
   throw new Error('expected the parser to throw')
-}
-
-/** Mulberry32: a small seeded PRNG, so "random" splits are the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 export function whole(bytes: Uint8Array): Uint8Array[] {

@@ -5,8 +5,9 @@
 // clears — it outlives the handshake by design (see socks-proxy.ts) and is checked on its own.
 import * as net from 'node:net'
 import type { Duplex } from 'node:stream'
-import { afterEach, beforeEach, expect } from 'vitest'
-import { freePort, hasCommand, sleep, start, startDaemon, type Daemon, type Started } from './helpers.js'
+import { NET_HANDLES, callerFrame, createLeakCheck, freePort, hasCommand, observeTimers, start, startDaemon, type Daemon, type Started } from '@sonic/test-utils'
+
+export { live } from '@sonic/test-utils'
 
 export const hasMicrosocks = hasCommand('microsocks')
 
@@ -90,68 +91,19 @@ export function socks5Reply(rep: number): Buffer {
   return Buffer.from([5, rep, 0, 1, 0, 0, 0, 0, 0, 0])
 }
 
-// Handles: vitest itself holds none of these but its IPC pipes, so counts are compared with a
-// baseline taken before the test.
-const WATCHED = ['TCPSocketWrap', 'TCPServerWrap', 'TLSWrap']
-
-function countResources(): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const name of WATCHED) counts[name] = 0
-  for (const r of process.getActiveResourcesInfo()) if (r in counts) counts[r]!++
-  return counts
-}
-
+// The caller of setTimeout is the first frame outside the test fixtures (here and in @sonic/test-utils).
 const OURS = /[\\/](proxy[\\/]src|transport[\\/](src|dist))[\\/]/
 const FIXTURE = /[\\/]proxy[\\/]test[\\/]/
-const ourTimers = new Set<NodeJS.Timeout>()
+const leaks = createLeakCheck({ ours: (stack) => OURS.test(callerFrame(stack, FIXTURE)), handles: NET_HANDLES, label: 'sonic' })
+
 /** Timers armed by the socks package (its handshake limit), kept apart. */
 export const socksTimers = new Set<NodeJS.Timeout>()
-const nextSetTimeout = globalThis.setTimeout
-const watchedSetTimeout = function (this: unknown, ...args: Parameters<typeof setTimeout>) {
-  const timer = nextSetTimeout(...args)
-  // The first frame outside the test fixtures (which may wrap setTimeout too) is the caller.
-  const caller = new Error().stack?.split('\n').slice(1).find((line) => !FIXTURE.test(line)) ?? ''
-  if (OURS.test(caller)) ourTimers.add(timer)
-  else if (/[\\/]socks[\\/]build[\\/]/.test(caller)) socksTimers.add(timer)
-  return timer
-}
-Object.assign(watchedSetTimeout, nextSetTimeout)
-globalThis.setTimeout = watchedSetTimeout as typeof setTimeout
-
-/** Timers of `set` that are neither cleared nor fired. */
-export function live(set: Set<NodeJS.Timeout>): number {
-  let n = 0
-  for (const t of set) if ((t as unknown as { _destroyed: boolean })._destroyed) set.delete(t)
-  else n++
-  return n
-}
+observeTimers((timer, stack) => {
+  const caller = callerFrame(stack, FIXTURE)
+  if (!OURS.test(caller) && /[\\/]socks[\\/]build[\\/]/.test(caller)) socksTimers.add(timer)
+})
 
 /** Fails unless every socket, server and timer of sonic's code the test made is gone (waits up to 2 s for closes). */
-export async function expectNoLeaks(baseline: Record<string, number>): Promise<void> {
-  const over = (): string[] => {
-    const now = countResources()
-    const out = WATCHED.filter((k) => now[k]! > baseline[k]!).map((k) => `${k}: ${now[k]} > ${baseline[k]}`)
-    const timers = live(ourTimers)
-    if (timers > 0) out.push(`timers left by sonic: ${timers}`)
-    return out
-  }
-  const deadline = Date.now() + 2000
-  while (over().length > 0 && Date.now() < deadline) await sleep(5)
-  const left = over()
-  ourTimers.clear()
-  expect(left).toEqual([])
-}
-
+export const expectNoLeaks = leaks.expectNoLeaks
 /** Cleanups run in reverse after each test, then the leak check; servers of beforeAll are in the baseline. */
-export function useCleanups(): (() => unknown)[] {
-  let baseline: Record<string, number> = {}
-  const cleanups: (() => unknown)[] = []
-  beforeEach(() => {
-    baseline = countResources()
-  })
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c()
-    await expectNoLeaks(baseline)
-  })
-  return cleanups
-}
+export const useCleanups = leaks.useCleanups

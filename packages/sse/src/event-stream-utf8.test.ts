@@ -1,6 +1,7 @@
 // UTF-8 decoding of EventStreamParser against a whole-stream TextDecoder: invalid and multi-byte
 // sequences cut by chunk boundaries anywhere, chunks of every size class the decoder treats
 // differently (small, large, all-ASCII), and the same with the Node shortcuts unavailable.
+import { prng } from '@sonic/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import { EventStreamParser, type ServerSentEvent } from './event-stream-parser.js'
 import { CASES } from './event-stream-cases.test-data.js'
@@ -19,18 +20,6 @@ async function loadPortable(): Promise<ParserClass> {
     return (await import('./event-stream-parser.js')).EventStreamParser
   } finally {
     proc.getBuiltinModule = saved
-  }
-}
-
-/** mulberry32: a small seeded PRNG, so that a failure can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

@@ -1,0 +1,15 @@
+/**
+ * Mulberry32: a small seeded PRNG, so that "random" inputs are the same on every run and a
+ * failure printed with its seed can be replayed. The sequence is part of the contract: the soak
+ * and fuzz tests print seeds users replay, so do not change it.
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
