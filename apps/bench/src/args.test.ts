@@ -26,6 +26,11 @@ describe('parseArgs', () => {
     expect(o.workloads).toEqual(['json-1k'])
   })
 
+  it('keeps a workload named with --quick (selectWorkloads then runs it even if it is not in --quick)', () => {
+    const o = parseArgs(['--quick', '--workloads', 'proxy-small'], { ...known, workloads: [...known.workloads, 'proxy-small'] })
+    expect(o).toMatchObject({ quick: true, workloads: ['proxy-small'] })
+  })
+
   it('normalises --target to an origin and keeps --out', () => {
     const o = parse('--target', 'http://127.0.0.1:8080/', '--out', '/tmp/x')
     expect(o.target).toBe('http://127.0.0.1:8080')

@@ -32,8 +32,10 @@ export const USAGE = `usage: node --expose-gc dist/main.js [options]
   --duration MS       length of each measured run (default 500; 150 with --quick)
   --warmup MS         warm-up run per client and workload (default 300; 100 with --quick)
   --ceiling MS        length of each server-ceiling measurement (default 1000; 150 with --quick)
-  --only a,b          run only these clients (the baseline undici-request is always added)
-  --workloads x,y     run only these workloads
+  --only a,b          run only these clients (the workloads' baselines are always added:
+                      undici-request, and undici-proxy for proxy-small)
+  --workloads x,y     run only these workloads (proxy-small, through tinyproxy, is not in --quick:
+                      it runs in the full run or when named here)
   --target URL        benchmark an outside server serving the same routes (ours is not started)
   --out DIR           where to write the JSON and SVG (default: <repo>/bench/results)
   --help              this text`

@@ -5,11 +5,12 @@ import type { BenchOptions } from './args.js'
 import { findWrk, probe, rawCeiling, runWrk } from './ceiling.js'
 import { bold, dim, fmtBytes, fmtFixed, fmtInt, fmtShort, red, summaryTable, workloadTable, yellow } from './format.js'
 import type { Peer, PeerDefinition } from './peers/peer.js'
-import { PeerUnavailableError } from './peers/peer.js'
+import { PeerUnavailableError, peerRuns } from './peers/peer.js'
 import type { BenchReport, CeilingResult, ClientResult, WorkloadResult } from './report.js'
 import { hasGc, timedRun, withTimeout, type RunResult } from './runner.js'
 import { startServerProcess } from './server-process.js'
 import { perRoundRatios, rotate, summarize } from './stats.js'
+import { findOnPath, startTinyproxy, type ProxyProcess } from './tinyproxy.js'
 import { prepareWorkload, rawRequest, type PreparedWorkload, type Workload } from './workloads.js'
 
 /** Where progress goes: `line` ends a line, `write` continues one. */
@@ -31,6 +32,8 @@ export interface BenchInput {
   readonly baseline: string
   /** A bench server already running (tests); otherwise one is forked, unless options.target is set. */
   readonly origin?: string
+  /** Finds tinyproxy for the proxy workloads (default: on PATH); undefined skips those workloads. */
+  readonly findTinyproxy?: () => string | undefined
 }
 
 const SETUP_MS = 15_000
@@ -47,6 +50,7 @@ export async function runBench(input: BenchInput, out: Out = consoleOut): Promis
   const { options, baseline } = input
   const startedAt = new Date().toISOString()
   const wrk = findWrk()
+  const tinyproxy = input.workloads.some((w) => w.viaProxy) ? (input.findTinyproxy ?? (() => findOnPath('tinyproxy')))() : undefined
   const notes: string[] = []
   const unavailable = new Map<string, string>()
 
@@ -70,21 +74,38 @@ export async function runBench(input: BenchInput, out: Out = consoleOut): Promis
   const results: WorkloadResult[] = []
   try {
     const prepared = input.workloads.map((w) => prepareWorkload(w, origin))
-    const ceilings = await measureCeilings(prepared, options, wrk, isTarget, out)
+    const ceilings = await measureCeilings(prepared, options, wrk, isTarget, tinyproxy, out)
 
     for (const w of prepared) {
+      const wBaseline = w.baseline ?? baseline
       const ceiling = ceilings.get(w.name)!
       if (ceiling.note !== undefined && ceiling.rawRps === undefined) {
-        results.push(workloadResult(w, [], ceiling, ceiling.note))
+        results.push(workloadResult(w, wBaseline, [], ceiling, ceiling.note))
         notes.push(`${w.name}: skipped — ${ceiling.note}`)
         continue
       }
       out.line()
       out.line(bold(`▸ ${w.label}`) + dim(`  ${w.method} ${w.path} · ${fmtBytes(w.uploadBytes || w.downloadBytes)} · ${w.concurrency} connection${w.concurrency > 1 ? 's' : ''} per client`))
-      const clients = await runWorkload(w, input.peers, options, baseline, unavailable, out)
-      const result = workloadResult(w, clients, ceiling)
+      let proxy: ProxyProcess | undefined
+      let clients: ClientResult[]
+      try {
+        if (w.viaProxy) {
+          proxy = await startTinyproxy(tinyproxy!)
+          out.line(dim(`  proxy: tinyproxy, pid ${proxy.pid}, ${proxy.url} (it closes the connection after each answer)`))
+        }
+        clients = await runWorkload(w, input.peers, options, wBaseline, proxy?.url, unavailable, out)
+      } catch (err) {
+        const note = `tinyproxy did not start: ${(err as Error).message}`
+        out.line(red(`  ${note}`))
+        results.push(workloadResult(w, wBaseline, [], ceiling, note))
+        notes.push(`${w.name}: skipped — ${note}`)
+        continue
+      } finally {
+        await proxy?.stop()
+      }
+      const result = workloadResult(w, wBaseline, clients, ceiling)
       results.push(result)
-      for (const line of workloadTable(result, baseline)) out.line(line)
+      for (const line of workloadTable(result, wBaseline)) out.line(line)
     }
   } finally {
     await server?.stop()
@@ -116,7 +137,8 @@ export async function runBench(input: BenchInput, out: Out = consoleOut): Promis
     workloads: results,
   }
   out.line()
-  out.line(bold(`Summary: median req/s ratio to ${baseline} (per-round ratios)`))
+  const own = results.filter((w) => w.skipped === undefined && w.baseline !== baseline).map((w) => `${w.name}: to ${w.baseline}`)
+  out.line(bold(`Summary: median req/s ratio to ${baseline} (per-round ratios)`) + (own.length ? dim(` · ${own.join(', ')}`) : ''))
   for (const line of summaryTable(report)) out.line(line)
   return report
 }
@@ -126,6 +148,7 @@ async function measureCeilings(
   options: BenchOptions,
   wrk: string | undefined,
   isTarget: boolean,
+  tinyproxy: string | undefined,
   out: Out,
 ): Promise<Map<string, CeilingResult>> {
   const map = new Map<string, CeilingResult>()
@@ -134,6 +157,12 @@ async function measureCeilings(
   for (const w of prepared) {
     if (isTarget && w.dynamic) {
       const note = `${w.path} needs the bench server (a static file server cannot answer it)`
+      map.set(w.name, { note })
+      out.line(`  ${w.name.padEnd(12)} ${yellow(`skipped: ${note}`)}`)
+      continue
+    }
+    if (w.viaProxy && tinyproxy === undefined) {
+      const note = 'tinyproxy is not on PATH (the bench does not install it)'
       map.set(w.name, { note })
       out.line(`  ${w.name.padEnd(12)} ${yellow(`skipped: ${note}`)}`)
       continue
@@ -162,6 +191,7 @@ async function measureCeilings(
         `  ${w.name.padEnd(12)} ${fmtInt(raw.rps).padStart(9)} req/s ${fmtFixed(rawMbps, 1).padStart(8)} MB/s` +
           dim(`  (${w.concurrency} conn)`) +
           (wrkRps !== undefined ? `   wrk ${fmtInt(wrkRps)} req/s` : '') +
+          (w.viaProxy ? dim('   (direct, without the proxy)') : '') +
           (wrkNote ? red(`   ${wrkNote}`) : '') +
           (chunkNote ? yellow(`   warning: ${chunkNote}`) : ''),
       )
@@ -179,19 +209,27 @@ async function runWorkload(
   defs: readonly PeerDefinition[],
   options: BenchOptions,
   baseline: string,
+  proxy: string | undefined,
   unavailable: Map<string, string>,
   out: Out,
 ): Promise<ClientResult[]> {
   const live: Live[] = []
   const skipped: ClientResult[] = []
+  // A proxy-only peer has no place on a direct workload: it is left out, not listed as skipped.
+  defs = defs.filter((d) => w.viaProxy || peerRuns(d, false))
   for (const def of defs) {
+    if (!peerRuns(def, w.viaProxy)) {
+      skipped.push(emptyResult(def, 'skipped', 'not set up to go through a proxy in this bench'))
+      continue
+    }
     if (unavailable.has(def.name)) {
       skipped.push(emptyResult(def, 'skipped', unavailable.get(def.name)!))
       continue
     }
     const peer = def.create()
     try {
-      await withTimeout(peer.setup({ origin: w.origin, connections: w.concurrency }), SETUP_MS, `setup took over ${SETUP_MS} ms`)
+      const cfg = proxy === undefined ? { origin: w.origin, connections: w.concurrency } : { origin: w.origin, connections: w.concurrency, proxy }
+      await withTimeout(peer.setup(cfg), SETUP_MS, `setup took over ${SETUP_MS} ms`)
       live.push({ def, peer, runs: [] })
     } catch (err) {
       if (err instanceof PeerUnavailableError) {
@@ -273,10 +311,12 @@ function emptyResult(def: PeerDefinition, status: 'failed' | 'skipped', note: st
   return { name: def.name, label: def.label, status, note, roundsRps: [], rps: none, mbps: none, ratios: [], ratio: null, peakRssMB: NaN, peakHeapMB: NaN }
 }
 
-function workloadResult(w: PreparedWorkload, clients: ClientResult[], ceiling: CeilingResult, skipped?: string): WorkloadResult {
+function workloadResult(w: PreparedWorkload, baseline: string, clients: ClientResult[], ceiling: CeilingResult, skipped?: string): WorkloadResult {
   return {
     name: w.name,
     label: w.label,
+    baseline,
+    viaProxy: w.viaProxy,
     method: w.method,
     path: w.path,
     concurrency: w.concurrency,

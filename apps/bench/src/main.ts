@@ -5,7 +5,7 @@ import { runBench } from './bench.js'
 import { BASELINE, PEERS } from './peers/index.js'
 import { defaultResultsDir, writeResults } from './report.js'
 import { renderChart } from './svg-chart.js'
-import { WORKLOADS } from './workloads.js'
+import { WORKLOADS, selectWorkloads } from './workloads.js'
 
 async function main(argv: readonly string[]): Promise<number> {
   let options
@@ -21,13 +21,14 @@ async function main(argv: readonly string[]): Promise<number> {
     console.log('\nclients:')
     for (const p of PEERS) console.log(`  ${p.name.padEnd(16)} ${p.description}`)
     console.log('\nworkloads:')
-    for (const w of WORKLOADS) console.log(`  ${w.name.padEnd(16)} ${w.label}`)
+    for (const w of WORKLOADS) console.log(`  ${w.name.padEnd(16)} ${w.label}${w.quick ? '' : ' (not in --quick)'}`)
     return 0
   }
-  // The baseline is always measured: every ratio is relative to it.
-  const wanted = new Set(options.only.length ? [...options.only, BASELINE] : PEERS.map((p) => p.name))
+  const workloads = selectWorkloads(WORKLOADS, options)
+  // The baselines of the workloads that run are always measured: every ratio is relative to one.
+  const baselines = workloads.map((w) => w.baseline ?? BASELINE)
+  const wanted = new Set(options.only.length ? [...options.only, ...baselines] : PEERS.map((p) => p.name))
   const peers = PEERS.filter((p) => wanted.has(p.name))
-  const workloads = options.workloads.length ? WORKLOADS.filter((w) => options.workloads.includes(w.name)) : WORKLOADS
 
   const report = await runBench({ options, peers, workloads, baseline: BASELINE })
   const files = await writeResults(options.outDir ?? defaultResultsDir(), report, renderChart(report))

@@ -42,6 +42,10 @@ export interface CeilingResult {
 export interface WorkloadResult {
   readonly name: string
   readonly label: string
+  /** The peer this workload's ratios are relative to (the run's baseline unless the workload names its own). */
+  readonly baseline: string
+  /** True when the requests went through the bench's forward proxy (tinyproxy). */
+  readonly viaProxy: boolean
   readonly method: string
   readonly path: string
   readonly concurrency: number
@@ -74,7 +78,7 @@ export interface BenchReport {
     readonly wrk: boolean
   }
   readonly options: BenchOptions
-  /** The baseline peer of every ratio. */
+  /** The baseline peer of every ratio, unless a workload has its own (`workloads[].baseline`). */
   readonly baseline: string
   readonly server: { readonly kind: 'bench-server' | 'target'; readonly origin: string; readonly pid?: number }
   /** Lines worth keeping with the numbers: skipped clients, skipped workloads. */

@@ -44,8 +44,8 @@ function client(name: string, ratios: number[], status: ClientResult['status'] =
   }
 }
 
-function workload(name: string, clients: ClientResult[], skipped?: string): WorkloadResult {
-  return { name, label: `${name} <&> label`, method: 'GET', path: `/${name}`, concurrency: 50, uploadBytes: 0, downloadBytes: 13, clients, ...(skipped && { skipped }) }
+function workload(name: string, clients: ClientResult[], skipped?: string, baseline = 'undici-request'): WorkloadResult {
+  return { name, label: `${name} <&> label`, baseline, viaProxy: false, method: 'GET', path: `/${name}`, concurrency: 50, uploadBytes: 0, downloadBytes: 13, clients, ...(skipped && { skipped }) }
 }
 
 function report(workloads: WorkloadResult[]): BenchReport {

@@ -37,6 +37,7 @@ const COLORS: Record<string, string> = {
   'undici-request': '#1864ab',
   'undici-dispatch': '#1c7ed6',
   'undici-fetch': '#4dabf7',
+  'undici-proxy': '#0b7285',
   fetch: '#15aabf',
   'node-http': '#495057',
   got: '#7048e8',
@@ -61,8 +62,10 @@ export function chartModel(report: BenchReport): ChartModel {
   const o = report.options
   const baseline = report.workloads.flatMap((w) => w.clients).find((c) => c.name === report.baseline)
   const groups: ChartGroup[] = report.workloads.map((w) => {
-    const base = w.clients.find((c) => c.name === report.baseline && c.status === 'ok')
-    const subtitle = `${w.method} ${w.path} · ${w.concurrency} in flight${base ? ` · baseline ${Math.round(base.rps.median).toLocaleString('en-US')} req/s` : ''}`
+    const wBaseline = w.baseline
+    const base = w.clients.find((c) => c.name === wBaseline && c.status === 'ok')
+    const own = wBaseline !== report.baseline ? ` ${base?.label ?? wBaseline}` : ''
+    const subtitle = `${w.method} ${w.path} · ${w.concurrency} in flight${base ? ` · baseline${own} ${Math.round(base.rps.median).toLocaleString('en-US')} req/s` : ''}`
     if (w.skipped !== undefined) return { title: w.label, subtitle, bars: [], skipped: w.skipped }
     const bars: ChartBar[] = []
     const missing: { label: string; reason: string }[] = []

@@ -20,6 +20,8 @@ export interface Workload {
   /** JSON value posted with content-type application/json; the answer is parsed as JSON. */
   readonly json?: unknown
   readonly contentType?: string
+  /** More request headers every peer sends (lower-case names). */
+  readonly headers?: Readonly<Record<string, string>>
   readonly response: ResponseKind
   /** Body bytes a correct answer has (for `bytes`), also used for MB/s. */
   readonly downloadBytes: number
@@ -29,6 +31,15 @@ export interface Workload {
   readonly dynamic: boolean
   /** Protocol the peers must speak; only 'http1' exists today. */
   readonly protocol: 'http1'
+  /**
+   * True when the requests go through a forward proxy the bench starts (tinyproxy); only peers
+   * that can use one run it, and it is skipped when tinyproxy is not on PATH.
+   */
+  readonly viaProxy: boolean
+  /** Part of `--quick` runs (CI); false = only in the full run or when named in `--workloads`. */
+  readonly quick: boolean
+  /** Peer every ratio of this workload is relative to, when not the run's baseline. */
+  readonly baseline?: string
 }
 
 /** A workload bound to a server: full URL ready, JSON text serialised once for the checks. */
@@ -64,6 +75,8 @@ export const WORKLOADS: readonly Workload[] = [
     uploadBytes: 0,
     dynamic: false,
     protocol: 'http1',
+    viaProxy: false,
+    quick: true,
   },
   {
     name: 'small-50',
@@ -76,6 +89,8 @@ export const WORKLOADS: readonly Workload[] = [
     uploadBytes: 0,
     dynamic: false,
     protocol: 'http1',
+    viaProxy: false,
+    quick: true,
   },
   {
     name: 'download-1m',
@@ -88,6 +103,8 @@ export const WORKLOADS: readonly Workload[] = [
     uploadBytes: 0,
     dynamic: false,
     protocol: 'http1',
+    viaProxy: false,
+    quick: true,
   },
   {
     name: 'upload-64k',
@@ -102,6 +119,8 @@ export const WORKLOADS: readonly Workload[] = [
     uploadBytes: SIZE_64K,
     dynamic: true,
     protocol: 'http1',
+    viaProxy: false,
+    quick: true,
   },
   {
     name: 'chunked-1m',
@@ -114,6 +133,8 @@ export const WORKLOADS: readonly Workload[] = [
     uploadBytes: 0,
     dynamic: false,
     protocol: 'http1',
+    viaProxy: false,
+    quick: true,
   },
   {
     name: 'json-1k',
@@ -128,8 +149,35 @@ export const WORKLOADS: readonly Workload[] = [
     uploadBytes: jsonBytes,
     dynamic: true,
     protocol: 'http1',
+    viaProxy: false,
+    quick: true,
+  },
+  {
+    name: 'proxy-small',
+    label: 'small GET through tinyproxy, 10 in flight',
+    method: 'GET',
+    path: '/small',
+    concurrency: 10,
+    // tinyproxy closes the connection after each answer without saying so (it drops the
+    // server's Connection header and adds none): asking for close keeps clients from reusing a
+    // socket the proxy is about to close, which fails undici's request and costs sonic a retry.
+    headers: { connection: 'close' },
+    response: 'bytes',
+    downloadBytes: SMALL_BODY.length,
+    uploadBytes: 0,
+    dynamic: false,
+    protocol: 'http1',
+    viaProxy: true,
+    quick: false,
+    baseline: 'undici-proxy',
   },
 ]
+
+/** The workloads of a run: the ones named, else all (without the full-run-only ones under --quick). */
+export function selectWorkloads(all: readonly Workload[], options: { readonly quick: boolean; readonly workloads: readonly string[] }): Workload[] {
+  if (options.workloads.length > 0) return all.filter((w) => options.workloads.includes(w.name))
+  return all.filter((w) => w.quick || !options.quick)
+}
 
 /** Binds a workload to `origin` (e.g. `http://127.0.0.1:8080`). */
 export function prepareWorkload(w: Workload, origin: string): PreparedWorkload {

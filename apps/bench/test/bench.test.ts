@@ -9,7 +9,10 @@ import { createBenchServer, type BenchServer } from '../src/bench-server.js'
 import { BASELINE } from '../src/peers/index.js'
 import { nodeHttp } from '../src/peers/node-http.js'
 import { PeerUnavailableError, type PeerDefinition } from '../src/peers/peer.js'
+import { sonic } from '../src/peers/sonic.js'
+import { undiciProxy } from '../src/peers/undici-proxy.js'
 import { undiciRequest } from '../src/peers/undici-request.js'
+import { findOnPath } from '../src/tinyproxy.js'
 import { writeResults } from '../src/report.js'
 import { renderChart } from '../src/svg-chart.js'
 import { WORKLOADS } from '../src/workloads.js'
@@ -97,6 +100,37 @@ describe('runBench', () => {
     expect(small!.skipped).toBeUndefined()
     expect(upload!.skipped).toMatch(/\/echo needs the bench server/)
     expect(upload!.clients).toEqual([])
+  })
+})
+
+describe('runBench with a proxy workload', () => {
+  const proxyPeers = [sonic, undiciRequest, undiciProxy]
+
+  it('skips it, with a note, when tinyproxy is not found', async () => {
+    const out = quiet()
+    const report = await runBench({ options: tiny(['--rounds', '1']), peers: proxyPeers, workloads: pick('small-1', 'proxy-small'), baseline: BASELINE, origin, findTinyproxy: () => undefined }, out)
+    const [small, proxied] = report.workloads
+    expect(small!.skipped).toBeUndefined()
+    expect(small!.clients.map((c) => c.name)).toEqual(['sonic', 'undici-request'])
+    expect(proxied).toMatchObject({ name: 'proxy-small', baseline: 'undici-proxy', viaProxy: true, clients: [], skipped: expect.stringMatching(/tinyproxy is not on PATH/) })
+    expect(report.notes).toContain('proxy-small: skipped — tinyproxy is not on PATH (the bench does not install it)')
+    expect(out.text()).toMatch(/proxy-small +skipped: tinyproxy is not on PATH/)
+  })
+
+  it.skipIf(findOnPath('tinyproxy') === undefined)('runs sonic and undici ProxyAgent through a tinyproxy it starts and stops, ratios to ProxyAgent', async () => {
+    const out = quiet()
+    const report = await runBench({ options: tiny(), peers: proxyPeers, workloads: pick('proxy-small'), baseline: BASELINE, origin }, out)
+    const [w] = report.workloads
+    expect(w!.skipped).toBeUndefined()
+    const by = Object.fromEntries(w!.clients.map((c) => [c.name, c]))
+    expect(by['undici-proxy']).toMatchObject({ status: 'ok', ratios: [1, 1] })
+    expect(by.sonic!.status).toBe('ok')
+    expect(by.sonic!.ratios[0]).toBeCloseTo(by.sonic!.roundsRps[0]! / by['undici-proxy']!.roundsRps[0]!, 9)
+    expect(by['undici-request']).toMatchObject({ status: 'skipped', note: 'not set up to go through a proxy in this bench' })
+    const pid = Number(/proxy: tinyproxy, pid (\d+)/.exec(out.text())?.[1])
+    expect(pid).toBeGreaterThan(0)
+    expect(() => process.kill(pid, 0)).toThrow()
+    expect(out.text()).toContain('vs undici-proxy')
   })
 })
 

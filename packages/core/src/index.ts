@@ -19,6 +19,7 @@ export {
   DnsError,
   Http2Error,
 } from './errors.js'
+export type { ProxyErrorOptions } from './errors.js'
 export { HttpHeaders } from './http-headers.js'
 export type { HeadersInit } from './http-headers.js'
 export { Timeouts } from './timeouts.js'

@@ -9,9 +9,10 @@ import { sonic } from './sonic.js'
 import { sonicHttp1 } from './sonic-http1.js'
 import { undiciDispatch } from './undici-dispatch.js'
 import { undiciFetch } from './undici-fetch.js'
+import { undiciProxy } from './undici-proxy.js'
 import { undiciRequest } from './undici-request.js'
 
-/** The peer every ratio is relative to. */
+/** The peer every ratio is relative to (a workload may name its own, see Workload.baseline). */
 export const BASELINE = undiciRequest.name
 
 /** Every peer the bench knows. */
@@ -21,6 +22,7 @@ export const PEERS: readonly PeerDefinition[] = [
   undiciRequest,
   undiciDispatch,
   undiciFetch,
+  undiciProxy,
   globalFetch,
   nodeHttp,
   gotPeer,

@@ -8,6 +8,8 @@ export interface PeerConfig {
   readonly origin: string
   /** Keep-alive connections the peer may open: equal to the workload's requests in flight. */
   readonly connections: number
+  /** `http://host:port` of the forward proxy every request goes through (proxy workloads only). */
+  readonly proxy?: string
 }
 
 /** One live client set up for one workload. */
@@ -31,7 +33,18 @@ export interface PeerDefinition {
   readonly label: string
   /** One line on what is measured, for --help and docs. */
   readonly description: string
+  /**
+   * Which workloads the peer runs: `direct` ones (the default), `proxy` ones (requests through
+   * the bench's forward proxy, given as `PeerConfig.proxy`) or `both`.
+   */
+  readonly runs?: 'direct' | 'proxy' | 'both'
   create(): Peer
+}
+
+/** True when `def` runs workloads that go through a proxy (`viaProxy`) or direct ones. */
+export function peerRuns(def: PeerDefinition, viaProxy: boolean): boolean {
+  const runs = def.runs ?? 'direct'
+  return runs === 'both' || runs === (viaProxy ? 'proxy' : 'direct')
 }
 
 /** The peer's client is not available (e.g. not built yet): it is skipped, not failed. */
@@ -53,7 +66,8 @@ export function bodyOf(w: PreparedWorkload): Uint8Array<ArrayBuffer> | string | 
   return w.body
 }
 
-/** The request headers for `w` (content-type only; clients add content-length themselves). */
+/** The request headers for `w`: content-type and the workload's own (clients add content-length). */
 export function headersOf(w: PreparedWorkload): Record<string, string> | undefined {
-  return w.contentType ? { 'content-type': w.contentType } : undefined
+  if (w.headers === undefined) return w.contentType ? { 'content-type': w.contentType } : undefined
+  return w.contentType ? { 'content-type': w.contentType, ...w.headers } : { ...w.headers }
 }

@@ -1,5 +1,6 @@
 // sonic's HTTPClient.request: the product as users use it (normalisation, pools, redirect and
-// cookie machinery, decompression checks), with res.bytes() / res.json().
+// cookie machinery, decompression checks), with res.bytes() / res.json(). On proxy workloads the
+// client gets `proxy: <url>`: http:// targets go in absolute form on its pool of proxy connections.
 import { HTTPClient, TCPConnector } from '@sonic/client'
 import type { PreparedWorkload } from '../workloads.js'
 import { expectOk, headersOf, type Peer, type PeerConfig, type PeerDefinition } from './peer.js'
@@ -9,7 +10,7 @@ class SonicPeer implements Peer {
 
   async setup(cfg: PeerConfig): Promise<void> {
     const connector = new TCPConnector({ poolConfigs: { ':default': { size: cfg.connections } } })
-    this.#client = new HTTPClient({ connector })
+    this.#client = new HTTPClient(cfg.proxy === undefined ? { connector } : { connector, proxy: cfg.proxy })
   }
 
   async request(w: PreparedWorkload): Promise<unknown> {
@@ -19,7 +20,9 @@ class SonicPeer implements Peer {
         ? { method: w.method, json: w.json }
         : w.body !== undefined
           ? { method: w.method, data: w.body, headers: headersOf(w) }
-          : { method: w.method },
+          : w.headers !== undefined
+            ? { method: w.method, headers: w.headers }
+            : { method: w.method },
     )
     if (res.status !== 200) {
       await res.release()
@@ -38,6 +41,7 @@ class SonicPeer implements Peer {
 export const sonic: PeerDefinition = {
   name: 'sonic',
   label: 'sonic',
-  description: "sonic's HTTPClient.request(), res.bytes() / res.json()",
+  description: "sonic's HTTPClient.request(), res.bytes() / res.json() (with proxy: url on proxy workloads)",
+  runs: 'both',
   create: () => new SonicPeer(),
 }
