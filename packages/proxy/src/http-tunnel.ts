@@ -15,13 +15,9 @@ import {
   isSonicError,
 } from '@sonic/core'
 import { Http1Connection, type UpgradeResult } from '@sonic/http1'
-import { startTls, type Connected, type Transport, type TransportTarget } from '@sonic/transport'
+import { connectTimeoutOf, startTls, type Connected, type Transport, type TransportTarget } from '@sonic/transport'
 import type { HttpProxy } from './http-proxy.js'
 
-/** The connect limit when a target names none, as for every sonic transport (ms). */
-const DEFAULT_TIMEOUT_MS = 5000
-/** Largest delay setTimeout keeps. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1
 /** What a host name in a CONNECT request-target may hold (reg-name characters; no CR, LF, space, `/`, `@`). */
 const REG_NAME = /^[A-Za-z0-9\-._~%!$&'()*+,;=]+$/
 
@@ -125,17 +121,9 @@ function planTunnel(target: TransportTarget): TunnelPlan {
   const v6 = isIP(bare) === 6
   if (!v6 && !REG_NAME.test(bare)) throw new InvalidArgumentError(`hostname cannot be sent in a CONNECT request: ${JSON.stringify(target.hostname)}`)
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`port must be an integer from 1 to 65535, got ${String(port)}`)
-  return { authority: v6 ? `[${bare}]:${port}` : `${bare}:${port}`, timeoutMs: checkTimeout(target.timeoutMs) }
+  return { authority: v6 ? `[${bare}]:${port}` : `${bare}:${port}`, timeoutMs: connectTimeoutOf(target.timeoutMs) }
 }
 
-function checkTimeout(timeoutMs: unknown): number | null {
-  if (timeoutMs === undefined) return DEFAULT_TIMEOUT_MS
-  if (timeoutMs === null || timeoutMs === 0) return null
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
-    throw new InvalidArgumentError(`timeoutMs must be a number of ms from 0 to ${MAX_TIMEOUT_MS} or null, got ${String(timeoutMs)}`)
-  }
-  return timeoutMs
-}
 
 /**
  * What a failed CONNECT exchange reports: the deadline and aborts as they are; the proxy hanging

@@ -10,7 +10,7 @@ import { isIP } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { Duplex } from 'node:stream'
 import { AbortError, ConnectError, ConnectTimeoutError, DnsError, InvalidArgumentError, ProxyError, isSonicError } from '@sonic/core'
-import { startTls, type Connected, type Transport, type TransportTarget } from '@sonic/transport'
+import { connectTimeoutOf, startTls, type Connected, type Transport, type TransportTarget } from '@sonic/transport'
 import { SocksClient } from 'socks'
 
 /** Options of a SOCKS proxy. */
@@ -26,10 +26,6 @@ export interface SocksProxyOptions {
   auth?: string | { username: string; password?: string }
 }
 
-/** The connect limit when a target names none, as for every sonic transport (ms). */
-const DEFAULT_TIMEOUT_MS = 5000
-/** Largest delay setTimeout keeps. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1
 /**
  * The `socks` package always arms a timer for its handshake (and never clears it). With a deadline
  * it is set past ours, so ours fires first; with no deadline (`timeoutMs: null`) it bounds the SOCKS
@@ -337,17 +333,9 @@ function planTarget(target: TransportTarget): SocksPlan {
   const hostname = target.hostname.startsWith('[') && target.hostname.endsWith(']') ? target.hostname.slice(1, -1) : target.hostname
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`port must be an integer from 1 to 65535, got ${String(port)}`)
   const label = isIP(hostname) === 6 ? `[${hostname}]:${port}` : `${hostname}:${port}`
-  return { https: protocol === 'https:', hostname, port, label, timeoutMs: checkTimeout(target.timeoutMs), startedAt }
+  return { https: protocol === 'https:', hostname, port, label, timeoutMs: connectTimeoutOf(target.timeoutMs), startedAt }
 }
 
-function checkTimeout(timeoutMs: unknown): number | null {
-  if (timeoutMs === undefined) return DEFAULT_TIMEOUT_MS
-  if (timeoutMs === null || timeoutMs === 0) return null
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
-    throw new InvalidArgumentError(`timeoutMs must be a number of ms from 0 to ${MAX_TIMEOUT_MS} or null, got ${String(timeoutMs)}`)
-  }
-  return timeoutMs
-}
 
 function parseSocksUrl(url: string | URL): URL {
   let parsed: URL
