@@ -285,3 +285,67 @@ describe.skipIf(!which('microsocks'))('SOCKS5 proxy (microsocks)', () => {
     expect(((await (await h.get(`${target.url}/remote-dns`)).json()) as { url: string }).url).toBe('/remote-dns')
   })
 })
+
+describe('every proxy kind carries redirects, cookies, a multipart upload and SSE', () => {
+  async function app(secure: boolean) {
+    const handler: http.RequestListener = async (req, res) => {
+      if (req.url === '/login') {
+        res.writeHead(302, { location: '/me', 'set-cookie': 'sid=k1; Path=/' })
+        res.end()
+      } else if (req.url === '/me') {
+        res.end(`cookie ${String(req.headers.cookie)}`)
+      } else if (req.url === '/upload') {
+        const body = (await readBody(req)).toString('latin1')
+        res.end(body.includes('file bytes') ? 'uploaded' : 'missing')
+      } else {
+        res.writeHead(200, { 'content-type': 'text/event-stream' })
+        res.write('data: a\n\n')
+        await sleep(5)
+        res.end('data: b\n\n')
+      }
+    }
+    return secure ? httpsServer(handler) : httpServer(handler)
+  }
+
+  async function exercise(proxyUrl: string, base: string, tls?: { ca: string }) {
+    const c = using(new HTTPClient({ proxy: proxyUrl, handleCookies: true }))
+    const opts = tls === undefined ? {} : { tls }
+    expect(await (await c.get(`${base}/login`, { ...opts, follow: true })).text()).toBe('cookie sid=k1')
+    const form = new MultipartForm().addField('f', Buffer.from('file bytes'), { filename: 'f.bin' })
+    expect(await (await c.post(`${base}/upload`, { ...opts, data: form })).text()).toBe('uploaded')
+    // SSEClient's options carry no TLS settings: over https its client skips verification.
+    const sseClient = tls === undefined ? c : using(new HTTPClient({ proxy: proxyUrl, verifySsl: false }))
+    const events: string[] = []
+    for await (const ev of await new SSEClient(sseClient).connect(`${base}/events`, { reconnect: false })) events.push(ev.data)
+    expect(events).toEqual(['a', 'b'])
+  }
+
+  it('HTTP proxy, absolute form (http target)', async () => {
+    const proxy = using(await forwardProxy())
+    const target = using(await app(false))
+    await exercise(`http://127.0.0.1:${proxy.port}`, target.url)
+    expect(proxy.log.absolute.length).toBeGreaterThanOrEqual(4)
+  })
+
+  it('HTTP proxy, CONNECT tunnel (https target)', async () => {
+    const proxy = using(await forwardProxy())
+    const target = using(await app(true))
+    await exercise(`http://127.0.0.1:${proxy.port}`, target.url, { ca: selfSigned().cert })
+    expect(proxy.log.connects.length).toBeGreaterThanOrEqual(1)
+    expect(proxy.log.absolute).toEqual([])
+  })
+
+  it.skipIf(!which('microsocks'))('SOCKS5 (microsocks), http and https targets', async () => {
+    const port = await freePort()
+    const child = spawn('microsocks', ['-i', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' })
+    try {
+      await waitForPort(port)
+      const plain = using(await app(false))
+      const secure = using(await app(true))
+      await exercise(`socks5://127.0.0.1:${port}`, plain.url)
+      await exercise(`socks5://127.0.0.1:${port}`, secure.url, { ca: selfSigned().cert })
+    } finally {
+      child.kill()
+    }
+  })
+})
