@@ -207,7 +207,10 @@ export class ResponseParser {
   /** #step() for more bytes than the head's room: never gives llhttp head bytes past the limit. */
   #runCapped(chunk: Uint8Array, begin: number, room: number): number {
     const end = begin + room
-    const found = indexOf.call(chunk, CRLF_CRLF, begin)
+    // Before a message begins llhttp skips empty lines: their CRLFs are no head's end.
+    let from = begin
+    if (this.#phase !== HEAD) while (from < chunk.length && (chunk[from] === 13 || chunk[from] === 10)) from++
+    const found = indexOf.call(chunk, CRLF_CRLF, from)
     // The head ends within its room: the rest of the chunk is ordinary input.
     if (found >= 0 && found + 4 <= end) return this.#run(chunk, begin, chunk.length)
     const at = this.#run(chunk, begin, end)

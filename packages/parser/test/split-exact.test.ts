@@ -38,6 +38,12 @@ function headOf(size: number, lines: string): string {
 }
 
 describe('head limit: exact for every message of a read', () => {
+  it('empty lines before a status line are no head end: a long header is not read past the limit (fuzz seed 572676746)', () => {
+    const input = `\r\n\r\nHTTP/1.1 200 OK\r\nCache-Control${'a'.repeat(200)}\x01: x\r\n\r\n`
+    expect(codeOf(feedError([latin1(input)], { maxHeaderSize: 160 }))).toBe('too-large')
+    expect(sameHowever(latin1(input), 160)).toBe('too-large')
+  })
+
   it('a pipelined head is not read past the limit (an invalid byte after it: too large, as when split)', () => {
     const first = 'HTTP/1.1 204 No Content\r\n\r\n'
     const second = `HTTP/1.1 200 OK\r\nX: ${'a'.repeat(65_000)}\r\nLong-Name-${'n'.repeat(1000)}\x91: x\r\n\r\n`
