@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { llhttpWasmBytes, llhttpWasmPath } from '../src/index.js'
 
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  dependencies: Record<string, string>
+  devDependencies: Record<string, string>
 }
 const require = createRequire(import.meta.url)
 const pinnedDir = dirname(require.resolve('llhttp-wasm/package.json'))
@@ -28,7 +28,9 @@ const PINNED_SHA256 = '259f8302ac0f7fd7d38469e0d16b505e59c6b432cc5eb856be4d01226
 
 describe('the llhttp WASM binary', () => {
   it('comes from llhttp-wasm pinned at exactly 1.0.3', () => {
-    expect(packageJson.dependencies['llhttp-wasm']).toBe('1.0.3')
+    // A build-time input only (dist/ embeds the extracted binary): a devDependency, so consumers
+    // do not install it (nor TypeScript, its peer).
+    expect(packageJson.devDependencies['llhttp-wasm']).toBe('1.0.3')
     const installed = JSON.parse(readFileSync(join(pinnedDir, 'package.json'), 'utf8')) as { version: string }
     expect(installed.version).toBe('1.0.3')
   })
