@@ -81,7 +81,11 @@ if (task === 'test') clearTestReports()
 const tasks = task === 'test' ? ['typecheck', 'test'] : [task]
 const turboArgs = ['exec', 'turbo', 'run', ...tasks, '--output-logs=new-only']
 if (process.env.CI) turboArgs.push('--concurrency=1')
-if (rest.length) turboArgs.push('--', ...rest.filter((a) => a !== '--'))
+const args = rest.filter((a) => a !== '--')
+// The bench's flags go by environment (turbo passes BENCH_* through without hashing it): as
+// turbo arguments they would enter every task's hash and rebuild every package on each new flag.
+if (task === 'bench' && args.length) env.BENCH_ARGS = JSON.stringify(args)
+else if (args.length) turboArgs.push('--', ...args)
 status = run('pnpm', turboArgs)
 
 if (task === 'test') {

@@ -7,6 +7,15 @@ import { defaultResultsDir, writeResults } from './report.js'
 import { renderChart } from './svg-chart.js'
 import { WORKLOADS, selectWorkloads } from './workloads.js'
 
+/** Flags given as `npm run bench -- …` (scripts/run.mjs passes them as JSON in BENCH_ARGS). */
+function benchArgsFromEnv(): string[] {
+  const raw = process.env.BENCH_ARGS
+  if (raw === undefined || raw === '') return []
+  const parsed: unknown = JSON.parse(raw)
+  if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string')) throw new Error('BENCH_ARGS must be a JSON array of strings')
+  return parsed
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let options
   try {
@@ -37,7 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return failed ? 1 : 0
 }
 
-main(process.argv.slice(2)).then(
+main([...process.argv.slice(2), ...benchArgsFromEnv()]).then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err)
