@@ -3,6 +3,7 @@
 // whose body gives the connection back when it ends. It knows nothing of redirects, cookies,
 // decoding or request deadlines: those are interceptors around it.
 import {
+  attachRequest,
   ClientClosedError,
   ConnectError,
   ConnectionClosedError,
@@ -195,86 +196,91 @@ export class Agent {
     if (this.#ownTransport) await (this.transport as { close?: () => Promise<void> }).close?.()
   }
 
+  /** One request; any error names it (method and URL, without the query): one try, no extra await. */
   async #dispatch(req: AgentRequest): Promise<HttpResponseHead> {
-    if (this.#closed) throw new ClientClosedError('The agent is closed')
-    const timeouts = req.timeouts ?? this.timeouts
-    let pool: Pool<HttpConnection>
-    let poolOrigin = req.origin
-    let sent: DispatchRequest = req
-    // An http:// target through an HTTP proxy goes in absolute form on the proxy's own pooled
-    // connections; anything else through a proxy goes through a tunnel made by the pool's factory.
-    const forward = req.proxy != null && req.scheme === 'http' && req.proxy instanceof HttpProxy ? req.proxy : null
-    if (forward !== null) {
-      pool = this.#forwardPool(forward)
-      poolOrigin = forward.url
-      sent = absoluteForm(req, forward)
-    } else {
-      pool = this.#poolFor(req, req.proxy == null ? null : proxyOf(req.proxy))
-    }
-    const deadline = req.deadline ?? null
-    // Waiting for a slot is bounded by poolAcquire and by what is left of requestTimeout.
-    let bound = timeouts.poolAcquire
-    let byDeadline = false
-    if (deadline !== null) {
-      const left = deadline.remaining()
-      if (bound === null || left < bound) {
-        bound = left
-        byDeadline = true
-      }
-    }
-    let conn: HttpConnection
     try {
-      // The connect timeout goes with the acquire: a connection made for it uses the request's own.
-      conn = await pool.acquire(poolOrigin, req.signal ?? null, bound, timeouts.sockConnect)
-    } catch (err) {
-      if (byDeadline && err instanceof PoolAcquireTimeoutError) throw deadline!.error()
-      throw err
-    }
-    // Idle connections kept alive may all have been closed by the server at once: skip them.
-    for (let spent = 0; req.fresh === true && conn.requestCount > 0 && (conn.capacity ?? 1) === 1 && spent < MAX_SKIPPED; spent++) {
-      pool.discard(conn)
-      conn = await pool.acquire(poolOrigin, req.signal ?? null, bound, timeouts.sockConnect)
-    }
-    deadline?.use(conn)
-    let head: HttpResponseHead
-    try {
-      head = await conn.request(sent)
-    } catch (err) {
-      deadline?.use(null)
-      giveBack(pool, conn, false)
-      // A keep-alive connection the server had closed: the stale-connection retry may resend.
-      if (err instanceof ConnectionClosedError && err.beforeResponse && conn.requestCount > 1) {
-        err.reused = true
+      if (this.#closed) throw new ClientClosedError('The agent is closed')
+      const timeouts = req.timeouts ?? this.timeouts
+      let pool: Pool<HttpConnection>
+      let poolOrigin = req.origin
+      let sent: DispatchRequest = req
+      // An http:// target through an HTTP proxy goes in absolute form on the proxy's own pooled
+      // connections; anything else through a proxy goes through a tunnel made by the pool's factory.
+      const forward = req.proxy != null && req.scheme === 'http' && req.proxy instanceof HttpProxy ? req.proxy : null
+      if (forward !== null) {
+        pool = this.#forwardPool(forward)
+        poolOrigin = forward.url
+        sent = absoluteForm(req, forward)
+      } else {
+        pool = this.#poolFor(req, req.proxy == null ? null : proxyOf(req.proxy))
       }
-      // What a connection reports untyped came from the caller's side: the body's source (the
-      // request's data) or an upload-progress callback failed. Its error is the cause.
-      throw isSonicError(err) ? err : new InvalidArgumentError(`The request body could not be sent: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
-    }
-    const body = head.body
-    if (forward !== null && head.status === 407) {
-      // The proxy wants credentials it was not given (or refused them): the proxy's error.
-      await body.cancel().catch(() => {})
-      deadline?.bodyDone()
-      giveBack(pool, conn, !conn.closed)
-      throw new ProxyError(`The proxy ${forward.url} refused the request: 407 ${head.statusText}`, 407, { headers: head.headers })
-    }
-    if (req.method === 'HEAD' || head.status === 204 || head.status === 304 || body.length === 0) {
-      // Nothing to read: the connection goes back now, before the caller looks at the body.
-      let ok = true
-      try {
-        while ((await body.read()) !== null) {
-          // an empty body has nothing; anything else is discarded
+      const deadline = req.deadline ?? null
+      // Waiting for a slot is bounded by poolAcquire and by what is left of requestTimeout.
+      let bound = timeouts.poolAcquire
+      let byDeadline = false
+      if (deadline !== null) {
+        const left = deadline.remaining()
+        if (bound === null || left < bound) {
+          bound = left
+          byDeadline = true
         }
-      } catch (err) {
-        ok = false
-        throw err
-      } finally {
-        deadline?.bodyDone()
-        giveBack(pool, conn, ok)
       }
-      return withHeadBody(head, EMPTY_BODY)
+      let conn: HttpConnection
+      try {
+        // The connect timeout goes with the acquire: a connection made for it uses the request's own.
+        conn = await pool.acquire(poolOrigin, req.signal ?? null, bound, timeouts.sockConnect)
+      } catch (err) {
+        if (byDeadline && err instanceof PoolAcquireTimeoutError) throw deadline!.error()
+        throw err
+      }
+      // Idle connections kept alive may all have been closed by the server at once: skip them.
+      for (let spent = 0; req.fresh === true && conn.requestCount > 0 && (conn.capacity ?? 1) === 1 && spent < MAX_SKIPPED; spent++) {
+        pool.discard(conn)
+        conn = await pool.acquire(poolOrigin, req.signal ?? null, bound, timeouts.sockConnect)
+      }
+      deadline?.use(conn)
+      let head: HttpResponseHead
+      try {
+        head = await conn.request(sent)
+      } catch (err) {
+        deadline?.use(null)
+        giveBack(pool, conn, false)
+        // A keep-alive connection the server had closed: the stale-connection retry may resend.
+        if (err instanceof ConnectionClosedError && err.beforeResponse && conn.requestCount > 1) {
+          err.reused = true
+        }
+        // What a connection reports untyped came from the caller's side: the body's source (the
+        // request's data) or an upload-progress callback failed. Its error is the cause.
+        throw isSonicError(err) ? err : new InvalidArgumentError(`The request body could not be sent: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      }
+      const body = head.body
+      if (forward !== null && head.status === 407) {
+        // The proxy wants credentials it was not given (or refused them): the proxy's error.
+        await body.cancel().catch(() => {})
+        deadline?.bodyDone()
+        giveBack(pool, conn, !conn.closed)
+        throw new ProxyError(`The proxy ${forward.url} refused the request: 407 ${head.statusText}`, 407, { headers: head.headers })
+      }
+      if (req.method === 'HEAD' || head.status === 204 || head.status === 304 || body.length === 0) {
+        // Nothing to read: the connection goes back now, before the caller looks at the body.
+        let ok = true
+        try {
+          while ((await body.read()) !== null) {
+            // an empty body has nothing; anything else is discarded
+          }
+        } catch (err) {
+          ok = false
+          throw err
+        } finally {
+          deadline?.bodyDone()
+          giveBack(pool, conn, ok)
+        }
+        return withHeadBody(head, EMPTY_BODY)
+      }
+      return withHeadBody(head, new PooledBody(body, pool, conn, deadline))
+    } catch (err) {
+      throw attachRequest(err, req.method, req.origin + req.path)
     }
-    return withHeadBody(head, new PooledBody(body, pool, conn, deadline))
   }
 
   /** The pool for a request (by origin, TLS settings and proxy), created on first use. */

@@ -182,3 +182,19 @@ describe('dispatchers', () => {
     await expect(agent.dispatch(base)).rejects.toBeInstanceOf(ClientClosedError)
   })
 })
+
+describe('errors from an Agent used directly', () => {
+  it('name the request: method and URL without the query', async () => {
+    const agent = new Agent()
+    try {
+      const err = (await agent
+        .dispatch({ origin: 'http://127.0.0.1:1', method: 'PUT', path: '/thing?secret=1', authority: '127.0.0.1:1', scheme: 'http', headers: [], body: null, sockRead: 1000 })
+        .catch((e: unknown) => e)) as ClientClosedError
+      expect(err.method).toBe('PUT')
+      expect(err.url).toBe('http://127.0.0.1:1/thing')
+      expect(err.message).toContain('(PUT http://127.0.0.1:1/thing)')
+    } finally {
+      await agent.close()
+    }
+  })
+})

@@ -110,7 +110,7 @@ describe('HTTP proxy', () => {
     const e2 = (await c.get(tls.url, { verify: false }).catch((e: unknown) => e)) as ProxyError
     expect(e2).toBeInstanceOf(ProxyError)
     expect(e2.status).toBe(407)
-    expect(e2.url).toBe(tls.url)
+    expect(e2.url).toBe(`${tls.url}/`)
   })
 
   it('the request\'s proxy wins; proxied and direct connections never share a pool', async () => {
