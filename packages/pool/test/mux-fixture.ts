@@ -9,6 +9,7 @@
 import net from 'node:net'
 import { once } from 'node:events'
 import { AbortError, ConnectError, type ConnectionFactory, type PoolableConnection } from '@sonic/core'
+import { closeServer } from './tcp-fixture.js'
 
 let nextConnId = 1
 
@@ -248,14 +249,7 @@ export async function startMuxServer({ capacity = 3 }: { capacity?: number } = {
       await until(() => open.size === 0)
       return open.size
     },
-    async close() {
-      for (const s of open) s.destroy()
-      server.close()
-      await once(server, 'close')
-      // 'close' is emitted before libuv runs the handle's close callback: two turns get past it.
-      await new Promise((resolve) => setImmediate(resolve))
-      await new Promise((resolve) => setImmediate(resolve))
-    },
+    close: () => closeServer(server, open),
   }
 }
 

@@ -132,15 +132,7 @@ export async function startEchoServer(): Promise<EchoServer> {
       for (let tries = 0; tries < 400 && open.size > 0; tries++) await new Promise((resolve) => setTimeout(resolve, 5))
       return open.size
     },
-    async close() {
-      for (const s of open) s.destroy()
-      server.close()
-      await once(server, 'close')
-      // 'close' is emitted before libuv runs the handle's close callback (the "close" phase comes
-      // after the "check" phase): two setImmediate turns get past it.
-      await new Promise((resolve) => setImmediate(resolve))
-      await new Promise((resolve) => setImmediate(resolve))
-    },
+    close: () => closeServer(server, open),
   }
 }
 
@@ -160,6 +152,17 @@ export function tcpFactory(made: TcpConnection[] = []): ConnectionFactory<TcpCon
       socket.once('error', onError)
     })
   return Object.assign(factory, { made })
+}
+
+/** Destroys the server's sockets, closes it and waits until libuv has let go of its handle. */
+export async function closeServer(server: net.Server, open: Iterable<net.Socket>): Promise<void> {
+  for (const s of open) s.destroy()
+  server.close()
+  await once(server, 'close')
+  // 'close' is emitted before libuv runs the handle's close callback (the "close" phase comes
+  // after the "check" phase): two setImmediate turns get past it.
+  await new Promise((resolve) => setImmediate(resolve))
+  await new Promise((resolve) => setImmediate(resolve))
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
