@@ -179,12 +179,70 @@ export class DnsError extends SonicError {
   }
 }
 
-/** An HTTP/2 session or stream failed; `http2Code` is the RST_STREAM/GOAWAY code when known. */
+/**
+ * An HTTP/2 session or stream failed. `http2Code` is the RST_STREAM/GOAWAY error code's name
+ * (`'REFUSED_STREAM'`, `'CANCEL'`, `'PROTOCOL_ERROR'`, …) when the peer sent one.
+ */
 export class Http2Error extends SonicError {
   static override readonly code = 'SONIC_HTTP2_ERROR'
-  readonly http2Code: number | undefined
-  constructor(message: string, http2Code?: number, options?: SonicErrorOptions) {
+  /** The HTTP/2 error code's name, e.g. `'REFUSED_STREAM'`, when known. */
+  readonly http2Code: string | undefined
+  constructor(message: string, http2Code?: string, options?: SonicErrorOptions) {
     super(message, options)
     this.http2Code = http2Code
+  }
+}
+
+/** What `HttpStatusError` carries about the response that raised it. */
+export interface HttpStatusErrorOptions extends SonicErrorOptions {
+  /** The response's headers. */
+  headers?: HttpHeaders
+  /** The response itself, body unread (read or cancel it). */
+  response?: unknown
+}
+
+/** `raiseForStatus` met a status ≥ 400. `url` is the full final URL. */
+export class HttpStatusError extends SonicError {
+  static override readonly code = 'SONIC_HTTP_STATUS'
+  readonly status: number
+  /** The headers of the response, when known. */
+  readonly headers: HttpHeaders | undefined
+  /** The response (body unread), when raised by the client. */
+  readonly response: unknown
+  constructor(status: number, message?: string, options?: HttpStatusErrorOptions) {
+    super(message ?? `Response status ${status}`, options)
+    this.status = status
+    this.headers = options?.headers
+    this.response = options?.response
+  }
+}
+
+/** What `WebSocketError` carries. */
+export interface WebSocketErrorOptions extends SonicErrorOptions {
+  /** The HTTP status of a handshake answered with something other than 101. */
+  status?: number
+  /** The close code sent or received (1002, 1006, 1007, 1009, …). */
+  closeCode?: number
+}
+
+/** A WebSocket handshake was refused or the connection broke the protocol. */
+export class WebSocketError extends SonicError {
+  static override readonly code = 'SONIC_WEBSOCKET_ERROR'
+  /** The handshake's HTTP status when the server did not answer 101. */
+  readonly status: number | undefined
+  /** The WebSocket close code, when the failure closed the connection with one. */
+  readonly closeCode: number | undefined
+  constructor(message: string, options?: WebSocketErrorOptions) {
+    super(message, options)
+    this.status = options?.status
+    this.closeCode = options?.closeCode
+  }
+}
+
+/** A `MockAgent` with net connect disabled got a request no interceptor matches. */
+export class MockNotMatchedError extends SonicError {
+  static override readonly code = 'SONIC_MOCK_NOT_MATCHED'
+  constructor(message: string, options?: SonicErrorOptions) {
+    super(message, options)
   }
 }

@@ -18,8 +18,11 @@ export {
   ClientClosedError,
   DnsError,
   Http2Error,
+  HttpStatusError,
+  WebSocketError,
+  MockNotMatchedError,
 } from './errors.js'
-export type { ProxyErrorOptions } from './errors.js'
+export type { ProxyErrorOptions, HttpStatusErrorOptions, WebSocketErrorOptions } from './errors.js'
 export { HttpHeaders } from './http-headers.js'
 export type { HeadersInit } from './http-headers.js'
 export { Timeouts } from './timeouts.js'

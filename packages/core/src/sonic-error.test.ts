@@ -20,6 +20,9 @@ const table: Array<[string, string]> = [
   ['ClientClosedError', 'SONIC_CLIENT_CLOSED'],
   ['DnsError', 'SONIC_DNS_ERROR'],
   ['Http2Error', 'SONIC_HTTP2_ERROR'],
+  ['HttpStatusError', 'SONIC_HTTP_STATUS'],
+  ['WebSocketError', 'SONIC_WEBSOCKET_ERROR'],
+  ['MockNotMatchedError', 'SONIC_MOCK_NOT_MATCHED'],
 ]
 
 function make(name: string): SonicError {
@@ -32,6 +35,7 @@ function make(name: string): SonicError {
       return new Ctor('timed out', 100)
     case 'MaxRedirectsError':
     case 'ResponseTooLargeError':
+    case 'HttpStatusError':
       return new Ctor(5)
     case 'FingerprintMismatchError':
       return new Ctor('aa', 'bb')
