@@ -50,6 +50,9 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
   readonly #detached = new WeakSet<C>()
   readonly #waiters: Claim<C>[] = []
   readonly #creating = new Set<Claim<C>>()
+  /** Coalescing (connections that carry several requests): creates in progress per origin. */
+  readonly #coalesce: boolean
+  readonly #connectingTo = new Map<string, number>()
   #busy = 0
   #borrowed = 0
   #connecting = 0
@@ -59,11 +62,12 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     if (entry.idle && this.#entries.get(entry.conn) === entry) this.#drop(entry)
   }
 
-  protected constructor(config: PoolConfig | PoolConfigInit | undefined, factory: ConnectionFactory<C>, lifo: boolean) {
+  protected constructor(config: PoolConfig | PoolConfigInit | undefined, factory: ConnectionFactory<C>, lifo: boolean, coalesce = false) {
     if (typeof factory !== 'function') throw new InvalidArgumentError('A pool needs a connection factory function')
     this.config = PoolConfig.from(config)
     this.#factory = factory
     this.#lifo = lifo
+    this.#coalesce = coalesce
   }
 
   get stats(): PoolStats {
@@ -89,7 +93,9 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     if (this.#waiters.length === 0) {
       const entry = this.#takeFree(origin)
       if (entry !== null) return Promise.resolve(entry.conn)
-      if (this.#connecting + this.#entries.size < this.config.size || this.#evictIdle()) {
+      // Coalescing: while a connection to this origin is on its way, wait for a share of it.
+      const coalesced = this.#coalesce && this.#connectingTo.has(origin)
+      if (!coalesced && (this.#connecting + this.#entries.size < this.config.size || this.#evictIdle())) {
         return new Promise((resolve, reject) => this.#create(newClaim(origin, signal, context, resolve, reject)))
       }
     }
@@ -257,6 +263,7 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
   #create(claim: Claim<C>): void {
     this.#connecting++
     this.#creating.add(claim)
+    if (this.#coalesce) this.#connectingTo.set(claim.origin, (this.#connectingTo.get(claim.origin) ?? 0) + 1)
     if (claim.signal !== null) {
       const signal = claim.signal
       // The acquirer stops waiting at once; the connection, if it still comes, serves others.
@@ -283,6 +290,7 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
   #created(claim: Claim<C>, conn: C): void {
     this.#connecting--
     this.#creating.delete(claim)
+    if (this.#coalesce) this.#doneConnecting(claim.origin)
     unwatch(claim)
     if (this.#closed) {
       conn.destroy()
@@ -298,6 +306,14 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     } else {
       this.#checkIn(entry)
     }
+    // Coalesced waiters the new connection had no room for: open the next one (one at a time).
+    if (this.#coalesce && this.#waiters.length > 0) this.#dispatch()
+  }
+
+  #doneConnecting(origin: string): void {
+    const n = (this.#connectingTo.get(origin) ?? 1) - 1
+    if (n > 0) this.#connectingTo.set(origin, n)
+    else this.#connectingTo.delete(origin)
   }
 
   #failed(claim: Claim<C>, err: unknown): void {
@@ -308,7 +324,28 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
       claim.settled = true
       claim.reject(err)
     }
+    if (this.#coalesce) {
+      this.#doneConnecting(claim.origin)
+      // The waiters that coalesced onto this connect share its failure (no herd of retries).
+      if (!this.#connectingTo.has(claim.origin)) this.#rejectWaiters(claim.origin, err)
+    }
     this.#dispatch()
+  }
+
+  /** Rejects every waiter for `origin` with `err`. */
+  #rejectWaiters(origin: string, err: unknown): void {
+    const waiters = this.#waiters
+    for (let i = 0; i < waiters.length; ) {
+      const w = waiters[i] as Claim<C>
+      if (w.origin !== origin) {
+        i++
+        continue
+      }
+      waiters.splice(i, 1)
+      unwatch(w)
+      w.settled = true
+      w.reject(err)
+    }
   }
 
   /** A connection without borrowers comes back: to the first waiters, to the idle list, or away. */
@@ -393,6 +430,8 @@ export abstract class BasePool<C extends PoolableConnection> implements Pool<C> 
     while (waiters.length > 0) {
       const w = waiters[0] as Claim<C>
       const entry = this.#takeFree(w.origin)
+      // Coalescing: the head waits for the connection already on its way to its origin.
+      if (entry === null && this.#coalesce && this.#connectingTo.has(w.origin)) return
       if (entry === null && this.#connecting + this.#entries.size >= this.config.size && !this.#evictIdle()) return
       waiters.shift()
       unwatch(w)

@@ -19,7 +19,20 @@ import { BasePool } from './base-pool.js'
  * }
  */
 export class SmartPool<C extends PoolableConnection> extends BasePool<C> {
-  constructor(config: PoolConfig | PoolConfigInit | undefined, factory: ConnectionFactory<C>) {
-    super(config, factory, true)
+  constructor(config: PoolConfig | PoolConfigInit | undefined, factory: ConnectionFactory<C>, options?: SmartPoolOptions) {
+    super(config, factory, true, options?.coalesce === true)
   }
+}
+
+/** How a SmartPool opens connections. */
+export interface SmartPoolOptions {
+  /**
+   * While a connection to an origin is being made, later acquires for that origin wait for a share
+   * of it instead of opening more (one connect per origin at a time; the next one only when the
+   * made connections have no room left). Meant for connections that carry several requests at
+   * once (HTTP/2): 500 requests on a cold origin make one connect, not `size`. When that connect
+   * fails, the acquires waiting for it reject with the same error.
+   * @default false
+   */
+  coalesce?: boolean
 }

@@ -1,0 +1,5 @@
+export { Http2Connection } from './http2-connection.js'
+export type { Http2ConnectionOptions } from './http2-connection.js'
+export type { Http2BodyReader } from './stream-exchange.js'
+export { Http2MultiplexPool } from './multiplex-pool.js'
+export { isRetryableHttp2Error } from './error-codes.js'
