@@ -1,4 +1,5 @@
 // Request and response body contracts shared by the protocol layers, multipart and the client.
+import type { HttpHeaders } from './http-headers.js'
 
 /** Progress of a transfer: bytes moved so far and the total when it is known. */
 export interface Progress {
@@ -40,4 +41,10 @@ export interface BodyReader {
   cancel(reason?: unknown): Promise<void>
   /** The whole rest of the body in one buffer (then the reader is at its end). */
   readAll(): Promise<Uint8Array>
+  /**
+   * The trailer fields that followed the body (HTTP/1.1 chunked trailers, HTTP/2 trailers), set
+   * once the body has been read to its end; null when there were none or it is not read yet.
+   * Optional: a reader that cannot have trailers leaves it out.
+   */
+  readonly trailers?: HttpHeaders | null
 }

@@ -1,6 +1,6 @@
 // The reader on its own, with a recording stand-in for the connection side.
 import { constants as bufferConstants } from 'node:buffer'
-import { BodyUsedError, ResponseTooLargeError } from '@sonic/core'
+import { BodyUsedError, HttpHeaders, ResponseTooLargeError } from '@sonic/core'
 import { describe, expect, test } from 'vitest'
 import { HIGH_WATER_MARK, Http1BodyReader, type BodySource } from './body-reader.js'
 
@@ -28,6 +28,38 @@ describe('Http1BodyReader', () => {
     expect(await reader.read()).toEqual(new Uint8Array([4, 5, 6]))
     expect(await reader.read()).toBeNull()
     expect(reader.done).toBe(true)
+  })
+
+  test('trailers: null while chunks wait unread, set once read() reached the end (and with readAll())', async () => {
+    const trailers = HttpHeaders.fromFlat(['X-Checksum', 'abc'])
+    const { reader } = setup()
+    reader.push(new Uint8Array([1]))
+    reader.push(new Uint8Array([2]))
+    reader.end(trailers)
+    expect(reader.trailers).toBeNull()
+    await reader.read()
+    expect(reader.trailers).toBeNull()
+    await reader.read()
+    expect(reader.trailers).toBe(trailers)
+    expect(await reader.read()).toBeNull()
+    expect(reader.trailers).toBe(trailers)
+
+    const all = setup()
+    all.reader.push(new Uint8Array([3]))
+    const whole = all.reader.readAll()
+    all.reader.end(trailers)
+    expect(await whole).toEqual(new Uint8Array([3]))
+    expect(all.reader.trailers).toBe(trailers)
+
+    const none = setup()
+    none.reader.end()
+    expect(await none.reader.read()).toBeNull()
+    expect(none.reader.trailers).toBeNull()
+
+    const failed = setup()
+    failed.reader.fail(new Error('boom'))
+    failed.reader.end(trailers)
+    expect(failed.reader.trailers).toBeNull()
   })
 
   test('a pending read gets the next chunk directly', async () => {

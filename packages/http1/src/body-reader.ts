@@ -2,7 +2,7 @@
 // the consumer pulls them with read(). When more than HIGH_WATER_MARK bytes wait unread, push()
 // says so and the connection pauses the socket; reading below half of it resumes the socket.
 import { constants as bufferConstants } from 'node:buffer'
-import { BodyUsedError, ResponseTooLargeError, type BodyReader } from '@sonic/core'
+import { BodyUsedError, ResponseTooLargeError, type BodyReader, type HttpHeaders } from '@sonic/core'
 
 /** Bytes queued unread before the connection stops reading the socket. */
 export const HIGH_WATER_MARK = 256 * 1024
@@ -45,6 +45,8 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
   /** push() reported the queue full; the connection paused the socket. */
   #full = false
   #ended = false
+  /** Trailer fields after the terminating chunk (chunked bodies); null when none came. */
+  #trailers: HttpHeaders | null = null
   #error: unknown = null
   #cancelled: Promise<void> | null = null
   #resolve: ((chunk: Uint8Array | null) => void) | null = null
@@ -71,6 +73,19 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
   /** Bytes received and not yet read. */
   get bufferedBytes(): number {
     return this.#buffered
+  }
+
+  /**
+   * The trailer fields that followed a chunked body (`Trailer:` fields after the terminating
+   * chunk). Null until the end of the body has been read (read() returned null, readAll()
+   * resolved), and when the server sent none.
+   *
+   * @example
+   * const bytes = await reader.readAll()
+   * const digest = reader.trailers?.get('x-checksum') ?? null
+   */
+  get trailers(): HttpHeaders | null {
+    return this.#ended && this.#head === this.#queue.length ? this.#trailers : null
   }
 
   /** True once the body has been read to the end, failed or was cancelled. */
@@ -111,10 +126,11 @@ export class Http1BodyReader implements BodyReader, AsyncIterable<Uint8Array> {
     return false
   }
 
-  /** @internal The body is complete. */
-  end(): void {
+  /** @internal The body is complete, followed by `trailers` (null: none). */
+  end(trailers: HttpHeaders | null = null): void {
     if (this.#ended || this.#error !== null) return
     this.#ended = true
+    this.#trailers = trailers
     const resolve = this.#resolve
     if (resolve !== null) {
       this.#resolve = null

@@ -328,9 +328,11 @@ export class Http1Connection implements HttpConnection {
     const keep = p.keepAlive && this.#reusable && !this.#prep!.close && !this.#writer.writing
     const reader = this.#body.reader!
     const discarded = this.#body.discarded
+    // Trailer fields (chunked bodies): decoded now, while the chunk they came in is current.
+    const trailers = p.trailerCount === 0 ? null : HttpHeaders.fromFlat(p.trailersFlat())
     this.#endExchange()
     if (!keep) this.#closeSocket()
-    reader.end()
+    reader.end(trailers)
     if (discarded !== null) discarded()
     return PAUSE
   }

@@ -58,7 +58,9 @@ let callbacks: LlhttpCallbacks | undefined
  *
  * Handlers are plain properties, assigned once. The head (`statusCode`, `headersFlat()`, …) is
  * valid from `onHeaders` until the next message begins. Header strings are read lazily from the
- * chunk in which the head completed: do not modify that chunk before reading them.
+ * chunk in which the head completed: do not modify that chunk before reading them. Trailer fields
+ * of a chunked body (`trailersFlat()`, `trailer()`) likewise, from `onComplete`, from the chunk in
+ * which the message completed; a response without trailers costs nothing for them.
  *
  * @example
  * ```ts
@@ -88,6 +90,8 @@ export class ResponseParser {
   readonly #rt: LlhttpRuntime
   readonly #size: HeadSize
   readonly #head = new HeadRecord()
+  /** The trailer fields of a chunked body: created when the first one arrives, then reused. */
+  #trailers: HeadRecord | null = null
   #ptr: number
   #executing = false
   #destroyAfter = false
@@ -228,6 +232,9 @@ export class ResponseParser {
     if (this.#phase === HEAD) {
       if (!this.#size.pending(chunk, consumed)) this.#fail(-1, new ResponseTooLargeError(this.#size.limit))
       this.#head.detach()
+    } else if (this.#phase === BODY && this.#trailers !== null && this.#trailers.headerCount !== 0) {
+      // A trailer section in progress: its pieces must not point into the caller's chunk.
+      this.#trailers.detach()
     }
   }
 
@@ -351,11 +358,34 @@ export class ResponseParser {
     return this.#head.find(lowerName)
   }
 
+  /**
+   * Number of trailer fields after the last chunk of a chunked body. Valid from `onComplete`
+   * until the next message begins (0 for responses without trailers).
+   */
+  get trailerCount(): number {
+    return this.#trailers === null ? 0 : this.#trailers.headerCount
+  }
+
+  /**
+   * Trailer names and values, latin1, in received order: [name, value, …] (a fresh array; empty
+   * without trailers). Valid from `onComplete` until the next message begins; like the head's
+   * strings they are decoded from the chunk in which the message completed, on first use.
+   */
+  trailersFlat(): string[] {
+    return this.#trailers === null ? [] : this.#trailers.flat()
+  }
+
+  /** Value of the first trailer field named `lowerName` (case-insensitive), or null. */
+  trailer(lowerName: string): string | null {
+    return this.#trailers === null ? null : this.#trailers.find(lowerName)
+  }
+
   // ---- llhttp callbacks (return 0 to go on, HPE_PAUSED to pause, -1 to stop with #pending) ----
 
   #messageBegin(): number {
     this.#phase = HEAD
     this.#head.clear()
+    this.#trailers?.clear()
     this.#statusCode = 0
     this.#statusText = null
     this.#contentLength = null
@@ -382,21 +412,25 @@ export class ResponseParser {
 
   #field(at: number, length: number): number {
     const start = at - this.#base
-    if (this.#phase !== HEAD) return this.#trailer(start, length)
+    if (this.#phase !== HEAD) return this.#trailer(start, length, true)
     this.#head.field(this.#chunk, start, start + length)
     return this.#size.field(start, start + length) ? 0 : this.#tooLarge()
   }
 
   #value(at: number, length: number): number {
     const start = at - this.#base
-    if (this.#phase !== HEAD) return this.#trailer(start, length)
+    if (this.#phase !== HEAD) return this.#trailer(start, length, false)
     this.#head.value(this.#chunk, start, start + length)
     return this.#size.value(this.#chunk, start, start + length) ? 0 : this.#tooLarge()
   }
 
-  /** Trailer fields are not recorded (their limit: #step()). */
-  #trailer(start: number, length: number): number {
-    this.#size.trailer(start + length)
+  /** A trailer field's name (`isName`) or value span: recorded like a head's (their limit: #step()). */
+  #trailer(start: number, length: number, isName: boolean): number {
+    const end = start + length
+    this.#size.trailer(end)
+    const record = (this.#trailers ??= new HeadRecord())
+    if (isName) record.field(this.#chunk, start, end)
+    else record.value(this.#chunk, start, end)
     return 0
   }
 
@@ -572,6 +606,7 @@ export class ResponseParser {
 
   #clearState(): void {
     this.#head.clear()
+    this.#trailers?.clear()
     this.#chunk = EMPTY
     this.#phase = IDLE
     this.#paused = false

@@ -72,7 +72,7 @@ const cases: Case[] = [
     expected: {
       completions: 1,
       messages: [
-        { statusCode: 200, chunked: true, contentLength: null, headers: ['Transfer-Encoding', 'chunked', 'Trailer', 'X-Checksum'], body: 'hello,0123456789', keepAlive: true },
+        { statusCode: 200, chunked: true, contentLength: null, headers: ['Transfer-Encoding', 'chunked', 'Trailer', 'X-Checksum'], body: 'hello,0123456789', keepAlive: true, trailers: ['X-Checksum', 'abc', 'X-Other', '1'] },
       ],
     },
   },

@@ -5,8 +5,8 @@
 //   - only HttpParserError or ResponseTooLargeError is ever thrown (by execute(), resume(), finish());
 //     after one, execute() throws it again and finish() returns false;
 //   - however an input is split (and whatever the input tuning, and with pauses), the parser reports
-//     the same heads, bodies, completions and error;
-//   - an unmutated response gives exactly the expected bodies, on a parser that just failed on garbage;
+//     the same heads, bodies, trailers, completions and error;
+//   - an unmutated response gives exactly the expected bodies and trailers, on a parser that just failed on garbage;
 //   - at most one onComplete per head; body views lie inside the chunk being executed, in order, never
 //     overlapping (so never more body bytes than input);
 //   - WASM memory does not grow with the number of inputs (parsers reused, destroyed ones recycled).
@@ -46,6 +46,8 @@ type Random = () => number
 interface Expected {
   status: number
   body: Uint8Array
+  /** Trailer fields of a chunked body, [name, value, …] (values without trailing whitespace). */
+  trailers?: string[]
 }
 
 interface Valid {
@@ -153,9 +155,15 @@ function finalResponse(r: Random, parts: Buffer[], messages: Expected[], skip: S
     parts.push(latin1(`${hex(r, chunk.length)}${extension(r)}\r\n`), chunk, latin1('\r\n'))
   }
   let trailers = ''
-  for (let i = r() < 0.6 ? 0 : 1 + int(r, 2); i > 0; i--) trailers += `${pick(r, ['X-Trailer', 'Checksum', 'Server-Timing'])}: ${value(r)}\r\n`
+  const fields: string[] = []
+  for (let i = r() < 0.6 ? 0 : 1 + int(r, 2); i > 0; i--) {
+    const name = pick(r, ['X-Trailer', 'Checksum', 'Server-Timing'])
+    const v = value(r)
+    trailers += `${name}: ${v}\r\n`
+    fields.push(name, v.replace(/[ \t]+$/, ''))
+  }
   parts.push(latin1(`0${extension(r)}\r\n${trailers}\r\n`))
-  messages.push({ status, body: Buffer.concat(chunks) })
+  messages.push(fields.length === 0 ? { status, body: Buffer.concat(chunks) } : { status, body: Buffer.concat(chunks), trailers: fields })
   return { eof: false }
 }
 
@@ -333,6 +341,8 @@ class Harness {
       if (!this.#open) throw new Violation('onComplete twice for one message (or without a head)')
       this.#open = false
       this.#events += `B${this.#bodyLength}:${(this.#hash >>> 0).toString(16)}C.`
+      // Trailer fields, recorded the same however the bytes were split.
+      if (this.parser.trailerCount !== 0) this.#events += `T${JSON.stringify(this.parser.trailersFlat())}.`
       this.#hash = FNV_OFFSET
       this.#bodyLength = 0
       return this.#maybePause()
@@ -428,6 +438,7 @@ function expectedOf(valid: Valid): string {
     let h = FNV_OFFSET
     for (let i = 0; i < m.body.length; i++) h = Math.imul(h ^ m.body[i]!, 0x01000193)
     events += `H${m.status}.B${m.body.length}:${(h >>> 0).toString(16)}C.`
+    if (m.trailers !== undefined) events += `T${JSON.stringify(m.trailers)}.`
   }
   return `${events}|${valid.eof ? 'eof:true' : 'open'}`
 }

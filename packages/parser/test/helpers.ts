@@ -19,6 +19,8 @@ export interface Message {
   keepAlive: boolean | null
   body: string
   complete: boolean
+  /** Trailer fields (chunked bodies) as reported at onComplete: [name, value, …]. */
+  trailers: string[]
 }
 
 export interface Outcome {
@@ -56,6 +58,7 @@ export function feed(pieces: Uint8Array[], options: FeedOptions = {}): Outcome {
       keepAlive: null,
       body: '',
       complete: false,
+      trailers: [],
     }
     messages.push(current)
     return options.head?.includes(messages.length - 1) === true ? SKIP_BODY : 0
@@ -67,6 +70,8 @@ export function feed(pieces: Uint8Array[], options: FeedOptions = {}): Outcome {
     completions++
     current!.complete = true
     current!.keepAlive = p.keepAlive
+    current!.trailers = p.trailersFlat()
+    if (p.trailerCount * 2 !== current!.trailers.length) throw new Error('trailerCount disagrees with trailersFlat()')
   }
   try {
     for (const piece of pieces) {

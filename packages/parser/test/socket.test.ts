@@ -14,6 +14,7 @@ interface Seen {
   headers: string[]
   body: Buffer[]
   done: boolean
+  trailers: string[]
 }
 
 /** Connects, writes `request`, parses every read until the peer closes or `expected` responses completed. */
@@ -24,13 +25,14 @@ async function exchange(port: number, request: string, options: { expected?: num
   let error: unknown = null
   let eof: boolean | null = null
   parser.onHeaders = (p) => {
-    seen.push({ status: p.statusCode, headers: p.headersFlat(), body: [], done: false })
+    seen.push({ status: p.statusCode, headers: p.headersFlat(), body: [], done: false, trailers: [] })
     return options.headIndexes?.includes(seen.length - 1) === true ? SKIP_BODY : 0
   }
   // Views into socket chunks: kept as they are (node gives every read its own buffer).
   parser.onBody = (view) => void seen.at(-1)!.body.push(Buffer.from(view.buffer, view.byteOffset, view.byteLength))
-  parser.onComplete = () => {
+  parser.onComplete = (p) => {
     seen.at(-1)!.done = true
+    seen.at(-1)!.trailers = p.trailersFlat()
     if (options.expected !== undefined && seen.filter((s) => s.done).length === options.expected) socket.end()
   }
   socket.on('data', (chunk: Buffer) => {
@@ -105,6 +107,8 @@ describe('with a node:http server', () => {
     expect(seen[0]!.headers).toContain('Content-Type')
     expect(Buffer.concat(seen[1]!.body).toString()).toBe('part one, part two, the end')
     expect(seen[1]!.headers).toEqual(expect.arrayContaining(['Transfer-Encoding', 'chunked']))
+    expect(seen[1]!.trailers).toEqual(['X-Digest', 'abc'])
+    expect(seen.filter((s) => s.trailers.length > 0)).toHaveLength(1)
     expect(seen[2]!.body).toEqual([])
     expect(seen[3]!.body).toEqual([])
     const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex')
