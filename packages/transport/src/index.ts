@@ -1,4 +1,4 @@
-export type { Transport, TransportTarget, Connected, TlsOptions } from './transport.js'
+export type { Transport, TransportTarget, Connected, ConnectTimings, TlsOptions } from './transport.js'
 export { TcpTransport } from './tcp-transport.js'
 export type { TcpTransportOptions } from './tcp-transport.js'
 export { UnixTransport } from './unix-transport.js'

@@ -1,6 +1,7 @@
 // TCP to a host name or IP: DNS through a resolver with a TTL cache, Happy Eyeballs across the
 // addresses, then TLS for https through the shared TLS path (start-tls.ts).
 import * as net from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { ClientClosedError, InvalidArgumentError } from '@sonic/core'
 import { CachingResolver, SystemResolver, createLookup, type Resolver } from '@sonic/resolver'
 import { awaitPhase, deadlineOf, dialError, type Deadline } from './connect-phase.js'
@@ -104,23 +105,37 @@ export class TcpTransport implements Transport {
     }
     if (this.#family !== 0) opts.family = this.#family
     if (this.#localAddress !== undefined) opts.localAddress = this.#localAddress
+    // Timings: one clock read per phase; an IP literal is not looked up (net skips the lookup).
+    const start = deadline === null ? performance.now() : deadline.endsAt - deadline.timeoutMs
+    let dns: number | null = null
+    const onLookup = (): void => {
+      if (dns === null) dns = performance.now()
+    }
     let socket: net.Socket
     try {
       socket = net.connect(opts)
     } catch (err) {
       throw dialError(err as Error, target.label, target.hostname)
     }
-    await awaitPhase(socket, {
-      ready: 'connect',
-      label: target.label,
-      deadline,
-      signal,
-      describe: (err) => dialError(err, target.label, target.hostname),
-      closedMessage: `The connection to ${target.label} closed while connecting`,
-    })
+    if (net.isIP(target.hostname) === 0) socket.on('lookup', onLookup)
+    try {
+      await awaitPhase(socket, {
+        ready: 'connect',
+        label: target.label,
+        deadline,
+        signal,
+        describe: (err) => dialError(err, target.label, target.hostname),
+        closedMessage: `The connection to ${target.label} closed while connecting`,
+      })
+    } finally {
+      socket.off('lookup', onLookup)
+    }
+    const connect = performance.now()
     socket.setNoDelay(true)
-    if (plan === null) return { socket, alpn: null, proxied: false }
-    return secure(socket, plan, this.tlsSessionCache, signal, deadline)
+    if (plan === null) return { socket, alpn: null, proxied: false, timings: { start, dns, connect, tls: null } }
+    const c = await secure(socket, plan, this.tlsSessionCache, signal, deadline)
+    c.timings = { start, dns, connect, tls: performance.now() }
+    return c
   }
 
   /** Forgets cached DNS answers (of one host, or all). */

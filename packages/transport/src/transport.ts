@@ -45,6 +45,23 @@ export interface Connected {
   alpn: 'h2' | 'http/1.1' | null
   /** True when the socket reaches the host through a proxy (false for TcpTransport and UnixTransport). */
   proxied: boolean
+  /**
+   * When each phase of the connect ended (TcpTransport and UnixTransport set it; a transport
+   * that does not know leaves it out).
+   */
+  timings?: ConnectTimings
+}
+
+/** When the phases of one connect ended, as `performance.now()` values (ms). */
+export interface ConnectTimings {
+  /** When the connect began. */
+  readonly start: number
+  /** DNS answered; null when no name was looked up (an IP literal, a unix socket). */
+  readonly dns: number | null
+  /** The TCP (or unix socket) connection was made. */
+  readonly connect: number
+  /** The TLS handshake was done; null for plain TCP. */
+  readonly tls: number | null
 }
 
 /**

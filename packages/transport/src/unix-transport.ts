@@ -1,6 +1,7 @@
 // A unix domain socket: every target goes to the one path; its host name and port only name the
 // origin (SNI and the certificate check when TLS is layered on the socket for https).
 import * as net from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { ClientClosedError, ConnectError, InvalidArgumentError } from '@sonic/core'
 import { awaitPhase, deadlineOf, reason, type Deadline } from './connect-phase.js'
 import { planConnect, secure, type TlsPlan } from './start-tls.js'
@@ -54,6 +55,7 @@ export class UnixTransport implements Transport {
 
   async #open(target: CheckedTarget, plan: TlsPlan | null, signal: AbortSignal | null, deadline: Deadline | null): Promise<Connected> {
     const label = `${target.label} (unix socket ${this.path})`
+    const start = deadline === null ? performance.now() : deadline.endsAt - deadline.timeoutMs
     const socket = net.connect({ path: this.path })
     await awaitPhase(socket, {
       ready: 'connect',
@@ -63,8 +65,11 @@ export class UnixTransport implements Transport {
       describe: (err) => new ConnectError(`Could not connect to ${label}: ${reason(err)}`, { cause: err }),
       closedMessage: `The connection to ${label} closed while connecting`,
     })
-    if (plan === null) return { socket, alpn: null, proxied: false }
-    return secure(socket, plan, this.tlsSessionCache, signal, deadline)
+    const connect = performance.now()
+    if (plan === null) return { socket, alpn: null, proxied: false, timings: { start, dns: null, connect, tls: null } }
+    const c = await secure(socket, plan, this.tlsSessionCache, signal, deadline)
+    c.timings = { start, dns: null, connect, tls: performance.now() }
+    return c
   }
 
   /** Forgets the TLS sessions (unless the cache was given); later connects → ClientClosedError. */
