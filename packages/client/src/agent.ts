@@ -22,14 +22,18 @@ import {
   type TimeoutsInit,
   type TlsOptions,
 } from '@sonic/core'
+import { performance } from 'node:perf_hooks'
 import { Http1Connection } from '@sonic/http1'
+import { h2Connect, h2PoolClass, http2Mode, isHttp2Session, retryOnH2, streamDeadline, useHttp2, type Http2Mode } from './http2-agent.js'
 import { SmartPool, type Pool } from '@sonic/pool'
 import { HttpProxy, isProxy } from '@sonic/proxy'
-import { TcpTransport, tlsOptionsKey, type Transport } from '@sonic/transport'
+import { TcpTransport, tlsOptionsKey, type ConnectTimings, type Transport } from '@sonic/transport'
 import type { Deadline } from './deadline.js'
+import { connectionConnected, describeRequest, requestCreate, requestError, requestHeaders, tracingRequests } from './diagnostics.js'
 import { poolConfigFor, poolConfigMap } from './pool-config-key.js'
 import { EMPTY_BODY, giveBack, PooledBody, withHeadBody } from './pooled-body.js'
 import type { Proxy } from './proxy-option.js'
+import { connectionTimings, RequestTimings } from './timings.js'
 
 /** A pool class: SmartPool, CyclicQueuePool, or a compatible one. */
 export type PoolClass = new (
@@ -50,6 +54,8 @@ export interface ConnectTarget {
   readonly sockConnect: number | null
   /** The proxy the connection tunnels through (CONNECT or SOCKS), or null. */
   readonly proxy: Proxy | null
+  /** Speak HTTP/2 (ALPN h2 for https:, h2c with prior knowledge for http:); absent: HTTP/1.1. */
+  readonly http2?: boolean
 }
 
 /** Makes a connection for a target; replaces the built-in transport + HTTP/1.1 factory. */
@@ -81,10 +87,19 @@ export interface AgentOptions {
    */
   maxHeaderSize?: number
   /**
-   * Speak HTTP/2 (not available yet in this build: true throws InvalidArgumentError).
+   * Speak HTTP/2: true offers `h2, http/1.1` by ALPN for https: (HTTP/1.1 when the server does
+   * not pick h2) and uses h2c with prior knowledge for http:; 'auto' is true for https: and
+   * HTTP/1.1 for http:. A request's own `http2` wins. HTTP/2 pools are `Http2MultiplexPool`s
+   * unless `poolClass` is given.
    * @default false
    */
-  http2?: boolean
+  http2?: boolean | 'auto'
+  /**
+   * No keep-alive (aiohttp's force_close): every request goes on a new connection, sends
+   * `Connection: close`, and its connection is closed once the response is read.
+   * @default false
+   */
+  forceClose?: boolean
 }
 
 /** What an agent holds, summed over its pools. */
@@ -133,6 +148,11 @@ export class Agent {
   readonly #poolClass: PoolClass
   readonly #factory: ConnectionFactory | null
   readonly #maxHeaderSize: number
+  readonly #forceClose: boolean
+  readonly #http2: Http2Mode
+  readonly #h2PoolClass: PoolClass
+  /** Connect timings of connections made by the transport, read by their first request. */
+  readonly #made = new WeakMap<HttpConnection, ConnectTimings>()
   readonly #pools = new Map<string, { pool: Pool<HttpConnection>; target: ConnectTarget }>()
   /** The map size at which the next new pool first drops the empty ones (amortised O(1)). */
   #sweepAt = SWEEP_MIN
@@ -143,7 +163,8 @@ export class Agent {
   #closed = false
 
   constructor(opts: AgentOptions = {}) {
-    if (opts.http2 === true) throw new InvalidArgumentError('HTTP/2 is not available in this build of sonic yet (http2: true)')
+    this.#http2 = http2Mode(opts.http2)
+    this.#h2PoolClass = opts.poolClass ?? h2PoolClass()
     this.timeouts = Timeouts.from(opts.timeouts)
     this.#poolClass = opts.poolClass ?? (SmartPool as unknown as PoolClass)
     this.#poolConfigs = poolConfigMap(opts.poolConfigs)
@@ -151,6 +172,8 @@ export class Agent {
     const max = opts.maxHeaderSize ?? 65536
     if (!Number.isSafeInteger(max) || max <= 0) throw new InvalidArgumentError(`maxHeaderSize must be a positive integer, got ${String(max)}`)
     this.#maxHeaderSize = max
+    if (opts.forceClose !== undefined && typeof opts.forceClose !== 'boolean') throw new InvalidArgumentError('forceClose must be a boolean')
+    this.#forceClose = opts.forceClose === true
     this.#ownTransport = opts.transport === undefined
     this.transport = opts.transport ?? new TcpTransport()
     this.dispatch = (req) => this.#dispatch(req as AgentRequest)
@@ -198,6 +221,10 @@ export class Agent {
 
   /** One request; any error names it (method and URL, without the query): one try, no extra await. */
   async #dispatch(req: AgentRequest): Promise<HttpResponseHead> {
+    const start = performance.now()
+    // Diagnostics: with nobody subscribed no message is built.
+    const traced = tracingRequests() ? describeRequest(req) : null
+    if (traced !== null && requestCreate.hasSubscribers) requestCreate.publish({ request: traced })
     try {
       if (this.#closed) throw new ClientClosedError('The agent is closed')
       const timeouts = req.timeouts ?? this.timeouts
@@ -214,6 +241,7 @@ export class Agent {
       } else {
         pool = this.#poolFor(req, req.proxy == null ? null : proxyOf(req.proxy))
       }
+      if (this.#forceClose) sent = { ...sent, headers: [...sent.headers, 'connection', 'close'] }
       const deadline = req.deadline ?? null
       // Waiting for a slot is bounded by poolAcquire and by what is left of requestTimeout.
       let bound = timeouts.poolAcquire
@@ -238,13 +266,21 @@ export class Agent {
         pool.discard(conn)
         conn = await pool.acquire(poolOrigin, req.signal ?? null, bound, timeouts.sockConnect)
       }
-      deadline?.use(conn)
+      const acquired = performance.now()
+      const reused = conn.requestCount > 0
+      // On a shared HTTP/2 session an expired deadline resets this stream, never the session.
+      if (deadline !== null && isHttp2Session(conn)) sent = streamDeadline(sent, deadline)
+      else deadline?.use(conn)
       let head: HttpResponseHead
       try {
         head = await conn.request(sent)
       } catch (err) {
         deadline?.use(null)
-        giveBack(pool, conn, false)
+        // A failed HTTP/2 stream leaves its session (and the other streams on it) alone.
+        giveBack(pool, conn, isHttp2Session(conn))
+        // REFUSED_STREAM, or above a GOAWAY's last stream id: never processed, sent once more.
+        const again = retryOnH2(err, req)
+        if (again !== null) return this.#dispatch(again as AgentRequest)
         // A keep-alive connection the server had closed: the stale-connection retry may resend.
         if (err instanceof ConnectionClosedError && err.beforeResponse && conn.requestCount > 1) {
           err.reused = true
@@ -252,6 +288,10 @@ export class Agent {
         // What a connection reports untyped came from the caller's side: the body's source (the
         // request's data) or an upload-progress callback failed. Its error is the cause.
         throw isSonicError(err) ? err : new InvalidArgumentError(`The request body could not be sent: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+      }
+      const timings = new RequestTimings(start, acquired, reused ? null : (this.#made.get(conn) ?? null), performance.now())
+      if (traced !== null && requestHeaders.hasSubscribers) {
+        requestHeaders.publish({ request: traced, response: { status: head.status, headers: head.headers }, timings })
       }
       const body = head.body
       if (forward !== null && head.status === 407) {
@@ -272,14 +312,17 @@ export class Agent {
           ok = false
           throw err
         } finally {
+          timings.done()
           deadline?.bodyDone()
           giveBack(pool, conn, ok)
         }
-        return withHeadBody(head, EMPTY_BODY)
+        return withHeadBody(head, EMPTY_BODY, timings, reused)
       }
-      return withHeadBody(head, new PooledBody(body, pool, conn, deadline))
+      return withHeadBody(head, new PooledBody(body, pool, conn, deadline, timings), timings, reused)
     } catch (err) {
-      throw attachRequest(err, req.method, req.origin + req.path)
+      const named = attachRequest(err, req.method, req.origin + req.path)
+      if (traced !== null && requestError.hasSubscribers) requestError.publish({ request: traced, error: named })
+      throw named
     }
   }
 
@@ -290,9 +333,13 @@ export class Agent {
     if (tls !== null) key += SEP + poolTlsKey(tls)
     // Tunnelled and direct connections never mix; two proxies never share a pool.
     if (proxy !== null) key += SEP + 'via' + SEP + proxy.key
+    // HTTP/2 sessions and HTTP/1.1 connections never share a pool.
+    const h2 = req.http2 === undefined && this.#http2 === false ? false : useHttp2(req.http2 ?? this.#http2, req.scheme)
+    if (h2) key += SEP + 'h2'
     const entry = this.#pools.get(key)
     if (entry !== undefined) return entry.pool
-    return this.#newPool(key, targetOf(req.origin, tls, this.timeouts.sockConnect, proxy))
+    const target = targetOf(req.origin, tls, this.timeouts.sockConnect, proxy)
+    return this.#newPool(key, h2 ? { ...target, http2: true } : target)
   }
 
   /** The pool of kept-alive connections to an HTTP proxy itself, shared by every http:// target. */
@@ -316,7 +363,8 @@ export class Agent {
     if (this.#pools.size >= this.#sweepAt) this.#dropEmptyPools()
     const factory = (_origin: string, signal?: AbortSignal, sockConnect?: unknown): Promise<HttpConnection> =>
       this.#connect(sockConnect === undefined || sockConnect === target.sockConnect ? target : { ...target, sockConnect: sockConnect as number | null }, signal)
-    const pool = new this.#poolClass(this.poolConfigFor(target.protocol, target.hostname, target.port), factory)
+    const PoolOf = target.http2 === true ? this.#h2PoolClass : this.#poolClass
+    const pool = new PoolOf(this.poolConfigFor(target.protocol, target.hostname, target.port), factory)
     this.#pools.set(key, { pool, target })
     return pool
   }
@@ -325,6 +373,11 @@ export class Agent {
   async #connect(target: ConnectTarget, signal?: AbortSignal): Promise<HttpConnection> {
     if (this.#factory !== null) return this.#factory(target, signal)
     const transport = target.proxy === null ? this.transport : this.#tunnel(target.proxy)
+    if (target.http2 === true) {
+      const made = await h2Connect(transport, target, signal, this.#maxHeaderSize)
+      this.#connected(made.conn, target, made.alpn, made.timings)
+      return made.conn
+    }
     const c = await transport.connect(
       { protocol: target.protocol, hostname: target.hostname, port: target.port, tls: target.tls, alpn: ALPN_HTTP1, timeoutMs: target.sockConnect },
       signal,
@@ -333,7 +386,17 @@ export class Agent {
       c.socket.destroy()
       throw new ConnectError(`${target.origin} chose ${c.alpn}, which this agent does not speak`)
     }
-    return new Http1Connection(c.socket, { maxHeaderSize: this.#maxHeaderSize })
+    const conn = new Http1Connection(c.socket, { maxHeaderSize: this.#maxHeaderSize })
+    this.#connected(conn, target, c.alpn, c.timings)
+    return conn
+  }
+
+  /** Keeps a new connection's connect timings for its first request, and tells diagnostics. */
+  #connected(conn: HttpConnection, target: ConnectTarget, alpn: string | null, timings: ConnectTimings | undefined): void {
+    if (timings !== undefined) this.#made.set(conn, timings)
+    if (connectionConnected.hasSubscribers) {
+      connectionConnected.publish({ origin: target.origin, alpn, timings: timings === undefined ? null : connectionTimings(timings) })
+    }
   }
 
   /** A transport that reaches targets through `proxy`, over this agent's own transport. */

@@ -6,6 +6,7 @@ import type { DispatchRequest, HttpResponseHead, Progress, Timeouts } from '@son
 import type { Deadline } from './deadline.js'
 import type { Proxy, ProxyFor } from './proxy-option.js'
 import type { BodyLimits } from './normalize-request.js'
+import type { RetryPolicy } from './retry.js'
 
 /**
  * What HTTPClient's interceptors read of a request, in one object: the client's own default
@@ -23,6 +24,10 @@ export interface RequestPolicy {
   readonly onDownloadProgress: ((p: Progress) => void) | null
   /** The proxy of each hop's URL (null: always direct). */
   readonly proxyFor: ProxyFor | null
+  /** A status ≥ 400 → HttpStatusError (the raiseForStatus interceptor's switch); absent: off. */
+  readonly raiseForStatus?: boolean
+  /** Retry settings (the retry interceptor's); null or absent: no retries. */
+  readonly retry?: RetryPolicy | null
 }
 
 /**

@@ -64,14 +64,42 @@ function tooLarge(limits: BodyLimits, decoded: number, encoded: number): Respons
   return err
 }
 
+/**
+ * Past this many decoded bytes a whole-body decode under a ratio limit goes on as a stream over
+ * the encoded bytes, so the ratio is checked as it goes: a bomb stops a little past 1 MiB instead
+ * of after ratio × its whole encoded size.
+ */
+export const ONE_SHOT_MAX = 8 * 1024 * 1024
+/** Slices fed to the streaming fallback (the ratio is checked against the bytes fed so far). */
+const SLICE = 64 * 1024
+/** The one-shot decode went past ONE_SHOT_MAX (not an error: the streaming decode takes over). */
+const OVER: unique symbol = Symbol('over')
+
 /** Decodes a whole body. A corrupt body is an HttpParserError (HPE_BAD_CONTENT_ENCODING) with the zlib error as cause. */
 export async function decodeAll(data: Uint8Array, codings: string[], limits: BodyLimits): Promise<Uint8Array> {
-  let out = data
   const cap = decodedCap(data.length, limits)
-  // zlib stops at maxOutputLength, so a bomb never takes more than the cap in memory.
-  const max = cap === Infinity ? undefined : Math.min(Math.floor(cap) + 1, bufferMax)
-  const lenient = max === undefined ? LENIENT : { ...LENIENT, maxOutputLength: max }
-  const strict = max === undefined ? {} : { maxOutputLength: max }
+  if (limits.maxDecompressionRatio === null || cap <= ONE_SHOT_MAX) return decodeWhole(data, codings, limits, cap, cap)
+  try {
+    return await decodeWhole(data, codings, limits, cap, ONE_SHOT_MAX)
+  } catch (err) {
+    if (err !== OVER) throw err
+  }
+  const chunks: Uint8Array[] = []
+  for await (const chunk of decodeStream(slices(data), codings, limits)) chunks.push(chunk)
+  return Buffer.concat(chunks)
+}
+
+async function* slices(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (let off = 0; off < data.length; off += SLICE) yield data.subarray(off, off + SLICE)
+}
+
+/** One-shot decode of every coding, each output bounded by `max` (≤ cap; past it → OVER when max < cap). */
+async function decodeWhole(data: Uint8Array, codings: string[], limits: BodyLimits, cap: number, max: number): Promise<Uint8Array> {
+  let out = data
+  // zlib stops at maxOutputLength, so a bomb never takes more than the bound in memory.
+  const bound = max === Infinity ? undefined : Math.min(Math.floor(max) + 1, bufferMax)
+  const lenient = bound === undefined ? LENIENT : { ...LENIENT, maxOutputLength: bound }
+  const strict = bound === undefined ? {} : { maxOutputLength: bound }
   for (const c of codings) {
     if (out.length === 0) return out
     try {
@@ -80,10 +108,14 @@ export async function decodeAll(data: Uint8Array, codings: string[], limits: Bod
       else if (c === 'br') out = await brotli(out, strict)
       else if (c === 'zstd' && zstd !== null) out = await zstd(out, strict)
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(limits, cap + 1, data.length)
+      if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        if (max < cap) throw OVER
+        throw tooLarge(limits, cap + 1, data.length)
+      }
       throw decodeError(c, err)
     }
     if (out.length > cap) throw tooLarge(limits, out.length, data.length)
+    if (out.length > max) throw OVER
   }
   return out
 }
@@ -115,9 +147,9 @@ export async function* decodeStream(
   limits: BodyLimits,
   onCorrupt?: () => void,
 ): AsyncGenerator<Uint8Array> {
-  const counted = { encoded: 0 }
+  const counted: Counted = { encoded: 0, first: null }
   let stream: AsyncIterable<Uint8Array> = countBytes(source, counted)
-  for (const coding of codings) stream = decodeOne(stream, coding, onCorrupt)
+  for (let i = 0; i < codings.length; i++) stream = decodeOne(stream, codings[i]!, onCorrupt, i === 0 ? counted : null)
   if (limits.maxResponseSize === null && limits.maxDecompressionRatio === null) {
     yield* stream
     return
@@ -125,19 +157,28 @@ export async function* decodeStream(
   let decoded = 0
   for await (const chunk of stream) {
     decoded += chunk.length
-    if (decoded > decodedCap(counted.encoded, limits)) throw tooLarge(limits, decoded, counted.encoded)
+    // The bytes the first decoder has taken in, exactly (the pipe reads ahead of it by up to
+    // 16 KiB: counted that way a bomb of ratio 1010 would pass a limit of 1000 until its end).
+    const encoded = counted.first?.bytesWritten ?? counted.encoded
+    if (decoded > decodedCap(encoded, limits)) throw tooLarge(limits, decoded, encoded)
     yield chunk
   }
 }
 
-async function* countBytes(source: AsyncIterable<Uint8Array>, counted: { encoded: number }): AsyncGenerator<Uint8Array> {
+/** Encoded bytes read, and the decoder of the outermost coding (its bytesWritten: bytes it has decoded). */
+interface Counted {
+  encoded: number
+  first: { readonly bytesWritten?: number } | null
+}
+
+async function* countBytes(source: AsyncIterable<Uint8Array>, counted: Counted): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {
     counted.encoded += chunk.length
     yield chunk
   }
 }
 
-async function* decodeOne(source: AsyncIterable<Uint8Array>, coding: string, onCorrupt: (() => void) | undefined): AsyncGenerator<Uint8Array> {
+async function* decodeOne(source: AsyncIterable<Uint8Array>, coding: string, onCorrupt: (() => void) | undefined, counted: Counted | null): AsyncGenerator<Uint8Array> {
   const it = source[Symbol.asyncIterator]()
   let decoder: Transform | null = null
   let ended = false
@@ -161,6 +202,7 @@ async function* decodeOne(source: AsyncIterable<Uint8Array>, coding: string, onC
       }
     }
     decoder = decoderFor(coding, head)
+    if (counted !== null) counted.first = decoder as { bytesWritten?: number }
     pipeline(Readable.from(rest(), { objectMode: false }), decoder, () => {})
     try {
       for await (const chunk of decoder) yield chunk as Uint8Array

@@ -2,7 +2,7 @@
 // zstd where node has it) gets a body reader that decodes — one-shot through zlib for readAll(),
 // streaming with backpressure for read() — within maxResponseSize and maxDecompressionRatio.
 // The Content-Encoding header stays as received. A response without one passes untouched.
-import type { BodyReader, HttpResponseHead, Interceptor } from '@sonic/core'
+import type { BodyReader, HttpHeaders, HttpResponseHead, Interceptor } from '@sonic/core'
 import { withBody, type ClientRequest } from './client-request.js'
 import { decodeAll, decodeStream, parseContentEncoding } from './decode-body.js'
 import { DEFAULT_LIMITS, type BodyLimits } from './normalize-request.js'
@@ -48,6 +48,11 @@ export class DecodedBody implements BodyReader {
     this.#inner = inner
     this.#codings = codings
     this.#limits = limits
+  }
+
+  /** The trailer fields of the encoded body (set once its end is read); null when none. */
+  get trailers(): HttpHeaders | null {
+    return this.#inner.trailers ?? null
   }
 
   async read(): Promise<Uint8Array | null> {

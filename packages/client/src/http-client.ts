@@ -1,5 +1,5 @@
 // HTTPClient: the friendly top. One request() is: normalise once → the composed dispatch
-// (deadline → redirect → stale retry → the user's interceptors → cookies → decompress → the
+// (deadline → raiseForStatus → redirect → retry → stale retry → the user's interceptors → cookies → decompress → the
 // dispatcher, by default an Agent: origin → pool → connection) → HttpResponse. Each behaviour
 // lives in its own interceptor file; nothing protocol-specific is here.
 import {
@@ -16,19 +16,24 @@ import {
   type Interceptor,
 } from '@sonic/core'
 import { CookieJar } from 'tough-cookie'
-import type { ClientResponseHead } from './client-request.js'
+import type { ClientRequest, ClientResponseHead } from './client-request.js'
 import { TCPConnector, type Connector } from './connector.js'
 import { cookies } from './cookies.js'
 import { ACCEPT_ENCODING } from './decode-body.js'
 import { decompress } from './decompress.js'
-import { bodyLimits, DEFAULT_LIMITS, flattenHeaders, prepareRequest, type ClientDefaults, type PreparedRequest } from './normalize-request.js'
+import { basicAuth, bodyLimits, cookieString, DEFAULT_LIMITS, flattenHeaders, prepareRequest, type ClientDefaults } from './normalize-request.js'
+import { raiseForStatus } from './raise-for-status.js'
+import { retry, retryPolicy, type RetryInit } from './retry.js'
 import { TargetCache } from './request-target.js'
-import type { RequestInput, RequestOptions } from './options.js'
+import type { AuthInit, CookiesInit, RequestInput, RequestOptions } from './options.js'
 import { redirect } from './redirect.js'
 import { deadline } from './request-deadline.js'
-import { HttpResponse } from './response.js'
+import { HttpResponse, type BodyReads } from './response.js'
 import { staleRetry } from './stale-retry.js'
+import { http2Mode } from './http2-agent.js'
 import { proxyForOf, type ProxyInit } from './proxy-option.js'
+import { clientWsConnect, type ClientWsConnectOptions } from './ws-connect.js'
+import type { WebSocketClient } from '@sonic/websocket'
 
 export interface ClientOptions {
   /**
@@ -90,14 +95,44 @@ export interface ClientOptions {
    */
   maxDecompressionRatio?: number | null
   /**
-   * Use HTTP/2 (not available in this build yet: true throws InvalidArgumentError).
+   * Use HTTP/2: true offers `h2, http/1.1` by ALPN on https: (HTTP/1.1 when the server does not
+   * pick h2) and speaks h2c with prior knowledge on http:; 'auto' is true for https: and HTTP/1.1
+   * for http:. A request's `http2` wins.
    * @default false
+   * @example new HTTPClient({ http2: 'auto' })
    */
-  http2?: boolean
+  http2?: boolean | 'auto'
   /** Default headers of every request; request headers win, case-insensitively. */
   headers?: HeadersInit
   /** Base for relative request URLs. */
   baseUrl?: string | URL
+  /**
+   * A status ≥ 400 → HttpStatusError (with the response, body unread: read or release it); a
+   * request's own `raiseForStatus` wins.
+   * @default false
+   */
+  raiseForStatus?: boolean
+  /**
+   * Retries of every request (a request's own `retry` wins): options, a limit, true (the
+   * defaults) or false / 0 (off). Only the stale keep-alive retry runs when off.
+   * @default false
+   */
+  retry?: RetryInit
+  /**
+   * Undo Content-Encoding (gzip, deflate, br, zstd where node has it); false leaves bodies as received.
+   * @default true
+   */
+  decompress?: boolean
+  /**
+   * Largest response header block, in bytes (→ ResponseTooLargeError); given to the connector the
+   * client makes (with a connector of your own, set it there).
+   * @default 65536
+   */
+  maxHeaderSize?: number
+  /** Basic auth of every request: `{ username, password }` or `'user:pass'` (a request's own wins; never sent to another origin after a redirect). */
+  auth?: AuthInit
+  /** Cookies sent with every request (name → value), besides the jar's. */
+  cookies?: CookiesInit
 }
 
 const NO_OPTIONS: RequestOptions = Object.freeze({})
@@ -123,15 +158,37 @@ export class HTTPClient {
   readonly #owner: boolean
   #defaults: ClientDefaults
   #closed = false
+  /** WebSockets opened by wsConnect, closed with the client. */
+  readonly #sockets = new Set<WebSocketClient>()
   #pending = 0
+  /** Response bodies being read. */
+  #reading = 0
+  /** Told by this client's responses when a body read starts and ends (one object per client). */
+  readonly #reads: BodyReads = {
+    started: () => {
+      this.#reading++
+    },
+    ended: () => {
+      this.#reading--
+      this.#wake()
+    },
+  }
   #idle: Array<() => void> = []
 
   constructor(options: ClientOptions = {}) {
-    if (options.http2 === true) throw new InvalidArgumentError('HTTP/2 is not available in this build of sonic yet')
+    const http2 = http2Mode(options.http2)
+    // The default connector takes the client's http2; a given dispatcher gets it on each request.
+    const givenHttp2 = options.http2 !== undefined && (options.dispatcher ?? options.connector) !== undefined ? http2 : undefined
     if (options.connector !== undefined && options.dispatcher !== undefined && options.connector !== options.dispatcher) {
       throw new InvalidArgumentError('Give either connector or dispatcher, not both')
     }
-    const dispatcher = options.dispatcher ?? options.connector ?? new TCPConnector()
+    if (options.maxHeaderSize !== undefined && (options.dispatcher ?? options.connector) !== undefined) {
+      throw new InvalidArgumentError('maxHeaderSize: set it on the connector given, not on the client')
+    }
+    const dispatcher =
+      options.dispatcher ??
+      options.connector ??
+      new TCPConnector({ ...(options.maxHeaderSize === undefined ? {} : { maxHeaderSize: options.maxHeaderSize }), ...(http2 === false ? {} : { http2 }) })
     if (dispatcher === null || typeof dispatcher !== 'object' || typeof dispatcher.dispatch !== 'function' || typeof dispatcher.close !== 'function') {
       throw new InvalidArgumentError('dispatcher must be an Agent or an object with dispatch() and close()')
     }
@@ -141,12 +198,22 @@ export class HTTPClient {
     this.cookieJar = options.cookieJar ?? (options.handleCookies === true ? new CookieJar() : null)
     const headers = new HttpHeaders(DEFAULT_HEADERS)
     if (options.headers !== undefined) for (const [k, v] of new HttpHeaders(options.headers)) headers.set(k, v)
+    const auth = options.auth === undefined ? null : basicAuth(options.auth)
+    if (auth !== null && !headers.has('authorization')) headers.set('authorization', auth)
+    if (options.cookies != null) {
+      const cookie = cookieString(options.cookies)
+      if (cookie !== '') headers.set('cookie', headers.has('cookie') ? `${headers.get('cookie')}; ${cookie}` : cookie)
+    }
+    if (options.decompress !== undefined && typeof options.decompress !== 'boolean') throw new InvalidArgumentError('decompress must be a boolean')
+    if (options.raiseForStatus !== undefined && typeof options.raiseForStatus !== 'boolean') throw new InvalidArgumentError('raiseForStatus must be a boolean')
     let baseUrl: URL | null = null
-    if (options.baseUrl !== undefined) {
+    // A dispatcher may name the base of relative URLs (a BalancedAgent's placeholder origin).
+    const base = options.baseUrl ?? (dispatcher as { baseUrl?: string | URL }).baseUrl
+    if (base !== undefined) {
       try {
-        baseUrl = new URL(String(options.baseUrl))
+        baseUrl = new URL(String(base))
       } catch (cause) {
-        throw new InvalidArgumentError(`Invalid baseUrl: ${String(options.baseUrl)}`, { cause })
+        throw new InvalidArgumentError(`Invalid baseUrl: ${String(base)}`, { cause })
       }
     }
     const maxRedirects = options.maxRedirects ?? 5
@@ -161,10 +228,23 @@ export class HTTPClient {
       verifySsl: options.verifySsl ?? true,
       maxRedirects,
       targets: new TargetCache(),
-      policy: Object.freeze({ follow: false, maxRedirects, limits, decompress: true, onDownloadProgress: null, proxyFor: proxyForOf(options.proxy) }),
+      policy: Object.freeze({
+        follow: false,
+        maxRedirects,
+        limits,
+        decompress: options.decompress ?? true,
+        onDownloadProgress: null,
+        proxyFor: proxyForOf(options.proxy),
+        raiseForStatus: options.raiseForStatus ?? false,
+        retry: retryPolicy(options.retry),
+      }),
       proxies: new Map(),
+      auth: auth !== null && headers.get('authorization') === auth ? auth : null,
+      http2: givenHttp2,
     }
-    const stack: Interceptor[] = [deadline(), redirect({ maxRedirects }), staleRetry(), ...user]
+    // raiseForStatus sees the final hop; retry runs on each hop, outside the stale-connection retry.
+    const raise = raiseForStatus({ response: (head, req) => this.#response(head, req as ClientRequest) })
+    const stack: Interceptor[] = [deadline(), raise, redirect({ maxRedirects }), retry(false), staleRetry(), ...user]
     if (this.cookieJar !== null) stack.push(cookies(this.cookieJar))
     stack.push(decompress({ limits }))
     this.#send = compose(dispatcher.dispatch, ...stack)
@@ -187,15 +267,12 @@ export class HTTPClient {
       if (options != null && typeof options !== 'object') throw new InvalidArgumentError('request options must be an object')
       let prep = prepareRequest(url, options ?? NO_OPTIONS, this.#defaults)
       if (prep instanceof Promise) prep = await prep
-      return responseOf(await this.#send(prep), prep)
+      return this.#response(await this.#send(prep), prep)
     } catch (err) {
       throw attachRequest(err, requestMethod(options), String(url))
     } finally {
-      if (--this.#pending === 0 && this.#idle.length > 0) {
-        const waiters = this.#idle
-        this.#idle = []
-        for (const w of waiters) w()
-      }
+      this.#pending--
+      this.#wake()
     }
   }
 
@@ -221,9 +298,26 @@ export class HTTPClient {
     return this.request(url, { ...options, method: 'PATCH' })
   }
 
-  /** Resolves true once no request is pending, or false after `timeoutMs`. */
+  /** The HttpResponse of a final head, with the hops before it. */
+  #response(head: ClientResponseHead, req: ClientRequest): HttpResponse {
+    const res = new HttpResponse(head, head.url ?? req.href, req.method, req.policy, this.#reads)
+    const hops = head.history
+    if (hops !== undefined) res.history = hops.map((h) => new HttpResponse(h, h.url ?? req.href, req.method, req.policy))
+    return res
+  }
+
+  /** Resolves the waitRequests() callers once nothing is pending. */
+  #wake(): void {
+    if (this.#pending + this.#reading === 0 && this.#idle.length > 0) {
+      const waiters = this.#idle
+      this.#idle = []
+      for (const w of waiters) w()
+    }
+  }
+
+  /** Resolves true once no request is pending and no response body is being read, or false after `timeoutMs`. */
   waitRequests(timeoutMs = 30000): Promise<boolean> {
-    if (this.#pending === 0) return Promise.resolve(true)
+    if (this.#pending + this.#reading === 0) return Promise.resolve(true)
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         const i = this.#idle.indexOf(done)
@@ -242,20 +336,37 @@ export class HTTPClient {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    // WebSockets it opened close too (1001 going away), as aiohttp's session.close() does.
+    const open = [...this.#sockets]
+    this.#sockets.clear()
+    await Promise.all(open.map((ws) => ws.close({ code: 1001, reason: 'client closed' }).catch(() => {})))
     if (this.#owner) await this.dispatcher.close()
+  }
+
+  /**
+   * Opens a WebSocket (aiohttp's ws_connect) with this client's transport, proxy, default
+   * headers, verifySsl and cookie jar; see @sonic/websocket for the options and the socket.
+   * @example
+   * await using ws = await client.wsConnect('ws://127.0.0.1:8080/chat', { protocols: ['chat'] })
+   * await ws.sendStr('hi')
+   */
+  wsConnect(url: string | URL, options?: ClientWsConnectOptions): Promise<WebSocketClient> {
+    if (this.#closed) return Promise.reject(new ClientClosedError())
+    return clientWsConnect({ dispatcher: this.dispatcher, cookieJar: this.cookieJar, defaults: this.#defaults }, url, options).then((ws) => {
+      // Kept until the client closes (which closes it); closed ones are dropped as new ones come.
+      for (const old of this.#sockets) if (old.closed) this.#sockets.delete(old)
+      if (this.#closed) {
+        ws.close({ code: 1001, reason: 'client closed' }).catch(() => {})
+        throw new ClientClosedError()
+      }
+      this.#sockets.add(ws)
+      return ws
+    })
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
-}
-
-/** The HttpResponse of a final head, with the hops before it. */
-function responseOf(head: ClientResponseHead, prep: PreparedRequest): HttpResponse {
-  const res = new HttpResponse(head, head.url ?? prep.href, prep.method, prep.policy)
-  const hops = head.history
-  if (hops !== undefined) res.history = hops.map((h) => new HttpResponse(h, h.url ?? prep.href, prep.method, prep.policy))
-  return res
 }
 
 /** The method a request was asked with, for naming it in an error before it was normalised. */

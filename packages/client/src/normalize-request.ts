@@ -16,7 +16,9 @@ import type { Deadline } from './deadline.js'
 import { proxyForOf, type Proxy } from './proxy-option.js'
 import { compressBody } from './compress-body.js'
 import { encodeBody, type EncodedBody } from './encode-body.js'
-import type { AuthInit, ParamsInit, RequestInput, RequestOptions } from './options.js'
+import type { AuthInit, CookiesInit, ParamsInit, RequestInput, RequestOptions } from './options.js'
+import { retryPolicy } from './retry.js'
+import { http2Mode } from './http2-agent.js'
 import { parseUrl, targetOf, type RequestTarget, type TargetCache } from './request-target.js'
 
 /**
@@ -64,6 +66,10 @@ export interface ClientDefaults {
   policy: RequestPolicy
   /** Proxies made from URL strings given per request, by URL (so each is made once). */
   proxies: Map<string, Proxy>
+  /** The client's `auth` as an Authorization value (also in `headers`), or null. */
+  auth: string | null
+  /** The client's `http2` when its dispatcher was given (else the default connector has it). */
+  http2?: boolean | 'auto' | undefined
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
@@ -83,21 +89,88 @@ function normalizeMethod(method: string | undefined): string {
   return upper
 }
 
+/** A params value as text; objects and functions → InvalidArgumentError (never '[object Object]'). */
+function paramValue(key: string, v: unknown): string {
+  const t = typeof v
+  if (t === 'string') return v as string
+  if (t === 'number' || t === 'boolean' || t === 'bigint') return String(v)
+  throw new InvalidArgumentError(`params value of ${JSON.stringify(key)} must be a string, number or boolean (got ${v === null ? 'null' : t})`)
+}
+
+/**
+ * Appends `params` to the URL's query, leaving an existing query as it is. A string is a raw
+ * query ('a=1&b'), appended unencoded (only bytes a URL cannot hold get percent-encoded).
+ */
 function applyParams(url: URL, params: ParamsInit): void {
-  const search = url.searchParams
-  if (params instanceof URLSearchParams) {
-    for (const [k, v] of params) search.append(k, v)
-  } else if (Array.isArray(params)) {
-    for (const pair of params as ReadonlyArray<readonly [string, string]>) search.append(String(pair[0]), String(pair[1]))
-  } else if (typeof params === 'object' && params !== null) {
-    for (const [k, v] of Object.entries(params)) {
-      if (v === undefined || v === null) continue
-      if (Array.isArray(v)) for (const item of v) search.append(k, String(item))
-      else search.append(k, String(v))
-    }
+  let query: string
+  if (typeof params === 'string') {
+    query = params.charCodeAt(0) === 63 /* ? */ ? params.slice(1) : params
   } else {
-    throw new InvalidArgumentError('params must be an object, an array of pairs or URLSearchParams')
+    const search = new URLSearchParams()
+    if (params instanceof URLSearchParams) {
+      for (const [k, v] of params) search.append(k, v)
+    } else if (Array.isArray(params)) {
+      for (const pair of params as ReadonlyArray<readonly [string, string]>) {
+        if (!Array.isArray(pair) || pair.length !== 2) throw new InvalidArgumentError('params pairs must be [name, value] arrays')
+        const k = paramValue('name', pair[0])
+        search.append(k, paramValue(k, pair[1]))
+      }
+    } else if (typeof params === 'object' && params !== null) {
+      for (const [k, v] of Object.entries(params)) {
+        if (v === undefined || v === null) continue
+        if (Array.isArray(v)) for (const item of v) search.append(k, paramValue(k, item))
+        else search.append(k, paramValue(k, v))
+      }
+    } else {
+      throw new InvalidArgumentError('params must be an object, an array of pairs, URLSearchParams or a query string')
+    }
+    query = search.toString()
   }
+  if (query === '') return
+  const existing = url.search
+  url.search = existing.length > 1 ? `${existing.slice(1)}&${query}` : query
+}
+
+/** `name=value; …` of a cookies object; names must be tokens and values cookie-octets (RFC 6265 §4.1.1). */
+export function cookieString(cookies: CookiesInit): string {
+  if (cookies === null || typeof cookies !== 'object' || Array.isArray(cookies)) throw new InvalidArgumentError('cookies must be an object of name → value')
+  const parts: string[] = []
+  for (const [name, raw] of Object.entries(cookies)) {
+    if (raw === undefined || raw === null) continue
+    const value = paramValue(name, raw)
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw new InvalidArgumentError(`Invalid cookie name ${JSON.stringify(name)}`)
+    if (!/^(?:"?[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*"?)$/.test(value)) {
+      throw new InvalidArgumentError(`Invalid value of cookie ${JSON.stringify(name)} (encode it, e.g. with encodeURIComponent)`)
+    }
+    parts.push(`${name}=${value}`)
+  }
+  return parts.join('; ')
+}
+
+/** `headers` with `value` joined to its Cookie header (one Cookie header, RFC 6265 §5.4), or one added. */
+export function withCookie(headers: readonly string[], value: string): readonly string[] {
+  if (value === '') return headers
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.length === 6 && headers[i]!.toLowerCase() === 'cookie') {
+      const out = headers.slice()
+      out[i + 1] = out[i + 1] === '' ? value : `${out[i + 1]}; ${value}`
+      return out
+    }
+  }
+  return [...headers, 'cookie', value]
+}
+
+/** `headers` with this request's Authorization: added, or put in place of the client's default one; a user's own header stays. */
+function withAuth(headers: readonly string[], value: string, clientAuth: string | null): readonly string[] {
+  for (let i = 0; i < headers.length; i += 2) {
+    if (headers[i]!.length === 13 && headers[i]!.toLowerCase() === 'authorization') {
+      if (clientAuth === null || headers[i + 1] !== clientAuth) return headers
+      const out = headers.slice()
+      out[i + 1] = value
+      return out
+    }
+  }
+  return [...headers, 'authorization', value]
 }
 
 export function basicAuth(auth: AuthInit): string {
@@ -195,13 +268,14 @@ export function prepareRequest(
   opts: RequestOptions,
   defaults: ClientDefaults,
 ): PreparedRequest | Promise<PreparedRequest> {
-  if (opts.http2 === true) throw new InvalidArgumentError('HTTP/2 is not available in this build of sonic yet')
+  const http2 = opts.http2 === undefined ? defaults.http2 : http2Mode(opts.http2)
   const { target, auth: urlAuth } = resolveTarget(input, opts, defaults)
   const method = normalizeMethod(opts.method)
 
   let headers: readonly string[] = opts.headers == null ? defaults.headers : mergeHeaders(defaults.headers, opts.headers)
   const authHeader = opts.auth !== undefined ? basicAuth(opts.auth) : urlAuth
-  if (authHeader !== null && !hasHeader(headers, 'authorization')) headers = [...headers, 'authorization', authHeader]
+  if (authHeader !== null) headers = withAuth(headers, authHeader, defaults.auth)
+  if (opts.cookies != null) headers = withCookie(headers, cookieString(opts.cookies))
 
   const maxRedirects = opts.maxRedirects ?? defaults.maxRedirects
   if (!Number.isInteger(maxRedirects) || maxRedirects < 0) throw new InvalidArgumentError('maxRedirects must be a non-negative integer')
@@ -224,6 +298,8 @@ export function prepareRequest(
     target.https ? tlsOptions(opts, defaults) : null,
     policyOf(opts, maxRedirects, defaults),
   )
+  // Only requests that ask for it carry `http2` (the common shape stays as it is).
+  if (http2 !== undefined) (draft as { http2?: boolean | 'auto' }).http2 = http2
   if (opts.data == null && opts.json === undefined) return seal(draft)
   const encoded = encodeBody(opts.data, opts.json, opts.jsonSerializer ?? JSON.stringify, opts.multipart === true)
   return encoded instanceof Promise ? encoded.then((e) => withBody(draft, e, compress)) : withBody(draft, encoded, compress)
@@ -238,17 +314,24 @@ function policyOf(opts: RequestOptions, maxRedirects: number, defaults: ClientDe
     maxRedirects === base.maxRedirects &&
     opts.maxResponseSize === undefined &&
     opts.maxDecompressionRatio === undefined &&
-    opts.onDownloadProgress == null
+    opts.onDownloadProgress == null &&
+    opts.raiseForStatus === undefined &&
+    opts.retry === undefined &&
+    opts.decompress === undefined
   ) {
     return base
   }
+  if (opts.decompress !== undefined && typeof opts.decompress !== 'boolean') throw new InvalidArgumentError('decompress must be a boolean')
+  if (opts.raiseForStatus !== undefined && typeof opts.raiseForStatus !== 'boolean') throw new InvalidArgumentError('raiseForStatus must be a boolean')
   return Object.freeze({
     follow: opts.follow ?? base.follow,
     maxRedirects,
     limits: opts.maxResponseSize === undefined && opts.maxDecompressionRatio === undefined ? base.limits : bodyLimits(opts, base.limits),
-    decompress: base.decompress,
+    decompress: opts.decompress ?? base.decompress,
     onDownloadProgress: opts.onDownloadProgress ?? null,
     proxyFor: opts.proxy === undefined ? base.proxyFor : proxyForOf(opts.proxy, defaults.proxies),
+    raiseForStatus: opts.raiseForStatus ?? base.raiseForStatus ?? false,
+    retry: opts.retry === undefined ? (base.retry ?? null) : retryPolicy(opts.retry),
   })
 }
 
@@ -334,8 +417,8 @@ function seal(draft: Sealed): PreparedRequest {
  */
 export function withDeadlineField(req: ClientRequest, deadline: Deadline): ClientRequest {
   if (!(req instanceof Sealed)) return { ...req, deadline }
-  const p = req as PreparedRequest
-  return {
+  const p = req as PreparedRequest & { readonly http2?: boolean | 'auto' }
+  const out: ClientRequest = {
     origin: p.origin,
     method: p.method,
     path: p.path,
@@ -355,4 +438,7 @@ export function withDeadlineField(req: ClientRequest, deadline: Deadline): Clien
     proxy: p.proxy,
     deadline,
   }
+  // Only a request that asked for http2 carries it (see prepareRequest).
+  if (p.http2 !== undefined) (out as { http2?: boolean | 'auto' }).http2 = p.http2
+  return out
 }

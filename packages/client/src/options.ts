@@ -4,9 +4,11 @@ import type { MultipartForm } from '@sonic/multipart'
 import type { Readable } from 'node:stream'
 import type { ConnectionOptions } from 'node:tls'
 import type { ProxyInit } from './proxy-option.js'
+import type { RetryInit } from './retry.js'
 
-/** Query parameters in any accepted form. */
+/** Query parameters in any accepted form; a string is a raw query, appended as it is. */
 export type ParamsInit =
+  | string
   | Record<string, string | number | boolean | null | undefined | ReadonlyArray<string | number | boolean>>
   | ReadonlyArray<readonly [string, string]>
   | URLSearchParams
@@ -73,8 +75,13 @@ export interface RequestOptions {
   follow?: boolean
   /** @default the client's maxRedirects (5) */
   maxRedirects?: number
-  /** @default the client's http2 (false) */
-  http2?: boolean
+  /**
+   * HTTP/2 for this request (wins over the client's and the connector's): true offers h2 by ALPN
+   * on https: (HTTP/1.1 when the server does not pick it) and speaks h2c on http:; 'auto' is true
+   * for https: only.
+   * @default the client's http2 (false)
+   */
+  http2?: boolean | 'auto'
   /** Aborts the request (and the body read) → AbortError. */
   signal?: AbortSignal | null
   /**
@@ -101,7 +108,27 @@ export interface RequestOptions {
    * @default the client's proxy
    */
   proxy?: ProxyInit
+  /**
+   * A status ≥ 400 → HttpStatusError (with the response, body unread: read or release it).
+   * @default the client's raiseForStatus (false)
+   */
+  raiseForStatus?: boolean
+  /**
+   * Retries: options, a limit, true (the defaults) or false / 0 (off).
+   * @default the client's retry (off)
+   */
+  retry?: RetryInit
+  /**
+   * Undo Content-Encoding; false leaves the body as received.
+   * @default the client's decompress (true)
+   */
+  decompress?: boolean
+  /** Cookies of this request alone (name → value), sent with the client's and the jar's. */
+  cookies?: CookiesInit
 }
+
+/** Cookies as name → value. */
+export type CookiesInit = Record<string, string | number | boolean>
 
 /** Options of request() and its shortcuts, plus the URL. */
 export type RequestInput = string | URL

@@ -1,20 +1,32 @@
 // The body of a response head from an Agent: it gives its connection back to the pool when it
 // ends, and tells the request's deadline. One small object per response, no closures.
-import type { BodyReader, HttpConnection, HttpResponseHead } from '@sonic/core'
+import type { BodyReader, HttpConnection, HttpHeaders, HttpResponseHead } from '@sonic/core'
 import type { Pool } from '@sonic/pool'
 import type { Deadline } from './deadline.js'
+import { isHttp2Session } from './http2-agent.js'
+import type { RequestTimings } from './timings.js'
+
+/** @internal A head from an Agent: with the request's timings and whether its connection was reused. */
+export interface AgentResponseHead extends HttpResponseHead {
+  readonly timings: RequestTimings
+  readonly reused: boolean
+}
 
 const EMPTY = new Uint8Array(0)
 
-/** Back to the pool: kept when it ended cleanly (or is shared and still open), else destroyed. */
+/**
+ * Back to the pool: kept when it ended cleanly, else destroyed — except an HTTP/2 session, which a
+ * failed stream leaves alone (its other streams go on; the pool drops it once it is closed and
+ * its last stream is back, e.g. after a GOAWAY).
+ */
 export function giveBack(pool: Pool<HttpConnection>, conn: HttpConnection, ok: boolean): void {
-  if (ok || ((conn.capacity ?? 1) > 1 && !conn.closed)) pool.release(conn)
+  if (ok || isHttp2Session(conn)) pool.release(conn)
   else pool.discard(conn)
 }
 
-/** The same head with another body reader (a plain object of the head's fields). */
-export function withHeadBody(head: HttpResponseHead, body: BodyReader): HttpResponseHead {
-  return { status: head.status, statusText: head.statusText, httpVersion: head.httpVersion, headers: head.headers, chunked: head.chunked, body }
+/** The same head with another body reader, the timings and reuse (a plain object of the head's fields). */
+export function withHeadBody(head: HttpResponseHead, body: BodyReader, timings: RequestTimings, reused: boolean): AgentResponseHead {
+  return { status: head.status, statusText: head.statusText, httpVersion: head.httpVersion, headers: head.headers, chunked: head.chunked, body, timings, reused }
 }
 
 /** The body of a response that has none (HEAD, 204, 304, Content-Length: 0). */
@@ -37,13 +49,20 @@ export class PooledBody implements BodyReader {
   #pool: Pool<HttpConnection> | null
   readonly #conn: HttpConnection
   readonly #deadline: Deadline | null
+  readonly #timings: RequestTimings | null
 
-  constructor(inner: BodyReader, pool: Pool<HttpConnection>, conn: HttpConnection, deadline: Deadline | null) {
+  constructor(inner: BodyReader, pool: Pool<HttpConnection>, conn: HttpConnection, deadline: Deadline | null, timings: RequestTimings | null = null) {
     this.length = inner.length
     this.#inner = inner
     this.#pool = pool
     this.#conn = conn
     this.#deadline = deadline
+    this.#timings = timings
+  }
+
+  /** The inner reader's trailer fields (set once its end is read); null when none. */
+  get trailers(): HttpHeaders | null {
+    return this.#inner.trailers ?? null
   }
 
   async read(): Promise<Uint8Array | null> {
@@ -85,6 +104,7 @@ export class PooledBody implements BodyReader {
     const pool = this.#pool
     if (pool === null) return
     this.#pool = null
+    this.#timings?.done()
     this.#deadline?.bodyDone()
     giveBack(pool, this.#conn, ok)
   }

@@ -1,8 +1,9 @@
 // The response users hold: head fields, lazily built conveniences, and one-shot body reading that
 // gives the connection back to the pool as soon as the body is done.
-import { attachRequest, BodyUsedError, ResponseTooLargeError, type BodyReader, type HttpHeaders, type HttpResponseHead, type Progress } from '@sonic/core'
+import { attachRequest, BodyUsedError, HttpHeaders, InvalidArgumentError, ResponseTooLargeError, type BodyReader, type HttpResponseHead, type Progress } from '@sonic/core'
 import { DecodedBody } from './decompress.js'
 import type { BodyLimits } from './normalize-request.js'
+import type { ResponseTimings } from './timings.js'
 
 /** What the client tells a response about reading its body. */
 export interface ResponseOptions {
@@ -11,7 +12,16 @@ export interface ResponseOptions {
   readonly limits: BodyLimits
 }
 
+/** Told when a body read starts and ends (HTTPClient.waitRequests() waits for bodies being read). */
+export interface BodyReads {
+  started(): void
+  ended(): void
+}
+
 const EMPTY = new Uint8Array(0)
+
+/** Most characters of a body shown in the error of json(). */
+const PREVIEW = 200
 
 function concat(chunks: Uint8Array[], total: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!
@@ -57,6 +67,13 @@ export class HttpResponse {
   readonly headers: HttpHeaders
   /** The response used chunked transfer-encoding. */
   readonly chunked: boolean
+  /**
+   * When each phase ended, in ms from the start of the request (of this hop); `end` is set once
+   * the body is read. Null when the dispatcher does not report them (a mock, a custom one).
+   */
+  readonly timings: ResponseTimings | null
+  /** The connection had carried a request before this one (kept alive). */
+  readonly reused: boolean
   /** Final URL after redirects. */
   url: string
   /** Earlier hops of a followed redirect chain, oldest first. */
@@ -64,22 +81,28 @@ export class HttpResponse {
   #reader: BodyReader
   #opts: ResponseOptions
   readonly #method: string
+  readonly #reads: BodyReads | null
   #used = false
   #finished = false
   #stream: ReadableStream<Uint8Array> | null = null
   #cookies: Map<string, string> | null = null
+  #noTrailers: HttpHeaders | null = null
 
   /** @internal built by the client */
-  constructor(head: HttpResponseHead, url: string, method: string, opts: ResponseOptions) {
+  constructor(head: HttpResponseHead, url: string, method: string, opts: ResponseOptions, reads: BodyReads | null = null) {
     this.status = head.status
     this.statusText = head.statusText
     this.httpVersion = head.httpVersion
     this.headers = head.headers
     this.chunked = head.chunked
+    const h = head as { timings?: ResponseTimings; reused?: boolean }
+    this.timings = h.timings ?? null
+    this.reused = h.reused === true
     this.url = url
     this.#reader = head.body
     this.#method = method
     this.#opts = opts
+    this.#reads = reads
   }
 
   /** True for 2xx statuses. */
@@ -107,6 +130,29 @@ export class HttpResponse {
     return this.#cookies
   }
 
+  /**
+   * The trailer fields the server sent after the body (HTTP/1.1 chunked trailers, HTTP/2
+   * trailers), filled once the body has been read to its end (text(), json(), bytes(), the last
+   * chunk of readChunks() or `body`); empty before that and when the server sent none.
+   *
+   * @example
+   * ```ts
+   * import { HTTPClient } from '@sonic/client'
+   *
+   * const client = new HTTPClient()
+   * const res = await client.get('http://127.0.0.1:8080/report')
+   * const text = await res.text()
+   * console.log(text.length, res.trailers.get('x-checksum'))
+   * await client.close()
+   * ```
+   */
+  get trailers(): HttpHeaders {
+    // Only once the read is over: an HTTP/2 stream may have them before its data is read.
+    const trailers = this.#finished ? this.#reader.trailers : null
+    if (trailers !== undefined && trailers !== null) return trailers
+    return (this.#noTrailers ??= new HttpHeaders())
+  }
+
   /** True once the body was read, released or is being read. */
   get bodyUsed(): boolean {
     return this.#used
@@ -128,6 +174,8 @@ export class HttpResponse {
   async #readRaw(max: number | null): Promise<Uint8Array> {
     const reader = this.#reader
     const progress = this.#opts.onDownloadProgress
+    const reads = this.#reads
+    reads?.started()
     try {
       let data: Uint8Array
       if (max !== null && reader.length !== null && reader.length > max) {
@@ -162,6 +210,8 @@ export class HttpResponse {
     } catch (err) {
       this.#finish()
       throw this.#mapError(err)
+    } finally {
+      reads?.ended()
     }
   }
 
@@ -187,9 +237,23 @@ export class HttpResponse {
     return decodeText(data, (encoding ?? charsetOf(this.headers.get('content-type'))).toLowerCase())
   }
 
-  /** The body parsed as JSON (or with `decoder`, which receives the text). */
+  /**
+   * The body parsed as JSON (or with `decoder`, which receives the text). A body that does not
+   * parse (a SyntaxError) → InvalidArgumentError naming the status and the body's first 200
+   * characters, the SyntaxError as `cause`.
+   */
   async json<T = unknown>(decoder: (text: string) => unknown = JSON.parse): Promise<T> {
-    return decoder(await this.text()) as T
+    const text = await this.text()
+    try {
+      return decoder(text) as T
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err
+      const preview = text.length > PREVIEW ? `${text.slice(0, PREVIEW)}…` : text
+      const reason = err.message
+      throw this.#mapError(
+        new InvalidArgumentError(`The response body is not JSON (status ${this.status}: ${reason}): ${JSON.stringify(preview)}`, { cause: err }),
+      )
+    }
   }
 
   async *#rawChunks(max: number | null): AsyncGenerator<Uint8Array> {
@@ -199,6 +263,8 @@ export class HttpResponse {
     let loaded = 0
     let ok = false
     let errored = false
+    const reads = this.#reads
+    reads?.started()
     try {
       for (;;) {
         let c: Uint8Array | null
@@ -220,6 +286,7 @@ export class HttpResponse {
       // Stopped early: discard the rest; the reader drains (keeps) or destroys the connection.
       if (!ok && !errored) await reader.cancel().catch(() => {})
       this.#finish()
+      reads?.ended()
     }
   }
 
