@@ -6,6 +6,18 @@ const known = { peers: ['sonic', 'undici-request', 'got'], workloads: ['small-1'
 const parse = (...argv: string[]) => parseArgs(argv, known)
 
 describe('parseArgs', () => {
+  it('defaults to the embedded server, worker processes, pinning and this Node', () => {
+    expect(parse()).toMatchObject({ server: 'embedded', inline: false, pin: true, node: undefined })
+  })
+
+  it('reads --server nginx, --node (or BENCH_NODE), --inline and --no-pin', () => {
+    expect(parse('--server', 'nginx', '--node', '/opt/node24/bin/node', '--no-pin')).toMatchObject({ server: 'nginx', node: '/opt/node24/bin/node', pin: false })
+    expect(parse('--inline')).toMatchObject({ inline: true, node: undefined })
+    expect(parseArgs([], known, { BENCH_NODE: '/n/bin/node' }).node).toBe('/n/bin/node')
+    expect(parseArgs(['--node=/a'], known, { BENCH_NODE: '/b' }).node).toBe('/a')
+    expect(parseArgs([], known, { BENCH_NODE: '' }).node).toBeUndefined()
+  })
+
   it('has defaults of at least 5 rounds of 500 ms', () => {
     const o = parse()
     expect(o).toMatchObject({ quick: false, rounds: 5, durationMs: 500, warmupMs: 300, only: [], workloads: [], target: undefined })
@@ -54,6 +66,10 @@ describe('parseArgs', () => {
     [['--rounds', '--quick'], /--rounds needs a value/],
     [['--quick=yes'], /--quick takes no value/],
     [['fast'], /unexpected argument "fast"/],
+    [['--server', 'apache'], /--server expects embedded or nginx, got "apache"/],
+    [['--server', 'nginx', '--target', 'http://127.0.0.1:8080'], /exclude each other/],
+    [['--inline', '--node', '/usr/bin/node'], /--node needs worker processes/],
+    [['--no-pin=1'], /--no-pin takes no value/],
   ])('rejects %j with a clear InvalidArgumentError', (argv, message) => {
     let error: unknown
     try {

@@ -21,6 +21,14 @@ export interface BenchOptions {
   readonly target: string | undefined
   /** Folder for the JSON and SVG results; default: <repo>/bench/results. */
   readonly outDir: string | undefined
+  /** Which server answers: the embedded raw-net server, or an nginx the bench starts. @default 'embedded' */
+  readonly server: 'embedded' | 'nginx'
+  /** Node binary the client workers (and the embedded server) run on; default: this process's (also env BENCH_NODE). */
+  readonly node: string | undefined
+  /** Run every client inside the bench's own process instead of a worker process each. @default false */
+  readonly inline: boolean
+  /** Pin server and clients to different CPUs with taskset (when there are two). @default true */
+  readonly pin: boolean
   /** Print usage and exit. */
   readonly help: boolean
 }
@@ -38,9 +46,15 @@ export const USAGE = `usage: node --expose-gc dist/main.js [options]
                       it runs in the full run or when named here)
   --target URL        benchmark an outside server serving the same routes (ours is not started)
   --out DIR           where to write the JSON and SVG (default: <repo>/bench/results)
+  --server KIND       embedded (default: the raw-net bench server) or nginx (the bench starts its
+                      own nginx, which must be on PATH; POST /echo and /json stay on the embedded one)
+  --node PATH         Node binary for the client workers and the embedded server (env BENCH_NODE)
+  --inline            run the clients in the bench's own process, not one worker process each
+  --no-pin            do not pin server and clients to different CPUs (taskset)
   --help              this text`
 
-const VALUE_FLAGS = new Set(['rounds', 'duration', 'warmup', 'ceiling', 'only', 'workloads', 'target', 'out'])
+const VALUE_FLAGS = new Set(['rounds', 'duration', 'warmup', 'ceiling', 'only', 'workloads', 'target', 'out', 'server', 'node'])
+const BOOL_FLAGS = new Set(['quick', 'help', 'inline', 'no-pin'])
 
 function positiveInt(flag: string, raw: string, min: number): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min) {
@@ -59,20 +73,22 @@ function list(flag: string, raw: string, known: readonly string[]): string[] {
 }
 
 /** Parses argv (without node and the script). `peers`/`workloads` are the known names. */
-export function parseArgs(argv: readonly string[], known: { peers: readonly string[]; workloads: readonly string[] }): BenchOptions {
+export function parseArgs(
+  argv: readonly string[],
+  known: { peers: readonly string[]; workloads: readonly string[] },
+  env: Readonly<Record<string, string | undefined>> = {},
+): BenchOptions {
   const values = new Map<string, string>()
-  let quick = false
-  let help = false
+  const bools = new Set<string>()
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     if (arg === '--') continue
     if (!arg.startsWith('--')) throw new InvalidArgumentError(`unexpected argument "${arg}"\n${USAGE}`)
     const eq = arg.indexOf('=')
     const name = arg.slice(2, eq === -1 ? undefined : eq)
-    if (name === 'quick' || name === 'help') {
+    if (BOOL_FLAGS.has(name)) {
       if (eq !== -1) throw new InvalidArgumentError(`--${name} takes no value`)
-      if (name === 'quick') quick = true
-      else help = true
+      bools.add(name)
       continue
     }
     if (!VALUE_FLAGS.has(name)) throw new InvalidArgumentError(`unknown option "--${name}"\n${USAGE}`)
@@ -96,13 +112,21 @@ export function parseArgs(argv: readonly string[], known: { peers: readonly stri
     target = url.origin
   }
 
+  const server = values.get('server') ?? 'embedded'
+  if (server !== 'embedded' && server !== 'nginx') throw new InvalidArgumentError(`--server expects embedded or nginx, got "${server}"`)
+  if (server === 'nginx' && target !== undefined) throw new InvalidArgumentError('--server nginx and --target exclude each other')
+  const node = values.get('node') ?? (env.BENCH_NODE || undefined)
+  const inline = bools.has('inline')
+  if (inline && node !== undefined) throw new InvalidArgumentError('--node needs worker processes: it cannot go with --inline')
+
+  const quick = bools.has('quick')
   const get = (flag: string, fallback: number, min: number): number => {
     const raw = values.get(flag)
     return raw === undefined ? fallback : positiveInt(flag, raw, min)
   }
   return {
     quick,
-    help,
+    help: bools.has('help'),
     rounds: get('rounds', quick ? 3 : 5, 1),
     durationMs: get('duration', quick ? 150 : 500, 10),
     warmupMs: get('warmup', quick ? 100 : 300, 0),
@@ -111,5 +135,9 @@ export function parseArgs(argv: readonly string[], known: { peers: readonly stri
     workloads: values.has('workloads') ? list('workloads', values.get('workloads')!, known.workloads) : [],
     target,
     outDir: values.get('out'),
+    server,
+    node,
+    inline,
+    pin: !bools.has('no-pin'),
   }
 }

@@ -57,17 +57,25 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
   return [line(header.map((h) => dim(h))), indent + dim(widths.map((w) => '─'.repeat(w)).join('  ')), ...rows.map(line)]
 }
 
+/** CPU µs per request: one decimal under 100 µs, none above. */
+export function fmtCpuUs(n: number): string {
+  return Number.isFinite(n) ? n.toFixed(n < 100 ? 1 : 0) : '—'
+}
+
 function clientRow(c: ClientResult, baseline: string): string[] {
   const name = c.name === 'sonic' ? bold(c.label) : c.label
-  if (c.status !== 'ok') return [name, dim('—'), dim('—'), c.status === 'skipped' ? yellow('skipped') : red('failed'), '', '', '']
+  if (c.status !== 'ok') return [name, dim('—'), dim('—'), c.status === 'skipped' ? yellow('skipped') : red('failed'), '', '', '', '', '']
   const ratio = c.name === baseline ? 'baseline' : fmtRatio(c.ratio?.median)
   const range = c.ratio && c.name !== baseline ? dim(`${fmtFixed(c.ratio.min, 2)}–${fmtFixed(c.ratio.max, 2)}`) : ''
+  const cpuRatio = c.name === baseline ? 'baseline' : fmtRatio(c.cpuRatio?.median)
   return [
     name,
-    fmtInt(c.rps.median),
+    fmtInt(c.rps.median) + (c.nearCeiling ? yellow(' ⚠') : ''),
     fmtFixed(c.mbps.median, c.mbps.median < 10 ? 2 : 1),
     c.ratio && c.ratio.median >= 1 && c.name !== baseline ? green(ratio) : ratio,
     range,
+    fmtCpuUs(c.cpuUsPerReq.median),
+    c.cpuRatio && c.cpuRatio.median <= 1 && c.name !== baseline ? green(cpuRatio) : cpuRatio,
     fmtFixed(c.peakRssMB, 0),
     fmtFixed(c.peakHeapMB, 0),
   ]
@@ -78,12 +86,25 @@ export function workloadTable(w: WorkloadResult, baseline: string): string[] {
   const ok = w.clients.filter((c) => c.status === 'ok').sort((a, b) => b.rps.median - a.rps.median)
   const rest = w.clients.filter((c) => c.status !== 'ok')
   const lines = renderTable(
-    ['client', 'req/s', 'MB/s', `vs ${baseline}`, 'round range', 'RSS MB', 'heap MB'],
+    ['client', 'req/s', 'MB/s', `vs ${baseline}`, 'round range', 'CPU µs/req', 'CPU vs base', 'RSS MB', 'heap MB'],
     [...ok, ...rest].map((c) => clientRow(c, baseline)),
-    'lrrrlrr',
+    'lrrrlrrrr',
   )
   for (const c of rest) lines.push(dim(`  ${c.name}: ${c.status}: ${c.note ?? ''}`))
+  if (w.serverNote !== undefined) lines.push(dim(`  server: ${w.server} (${w.serverNote})`))
   return lines
+}
+
+/** One line per client whose median req/s is within 10 % of the server ceiling. */
+export function ceilingWarnings(w: WorkloadResult): string[] {
+  const raw = w.ceiling?.rawRps
+  if (raw === undefined) return []
+  return w.clients
+    .filter((c) => c.status === 'ok' && c.nearCeiling)
+    .map(
+      (c) =>
+        `  ⚠ ${c.label}: ${fmtInt(c.rps.median)} req/s is ${Math.round((100 * c.rps.median) / raw)} % of the server ceiling (${fmtInt(raw)} req/s), within 10 % of it or above: the server, not the client, is measured here`,
+    )
 }
 
 /** The closing matrix: one row per client, one column per workload, median ratios. */

@@ -1,7 +1,8 @@
 // `npm run bench` → node --expose-gc dist/main.js [options]
+import { existsSync } from 'node:fs'
 import { isSonicError } from '@sonic/core'
 import { USAGE, parseArgs } from './args.js'
-import { runBench } from './bench.js'
+import { findNginx, runBench } from './bench.js'
 import { BASELINE, PEERS } from './peers/index.js'
 import { defaultResultsDir, writeResults } from './report.js'
 import { renderChart } from './svg-chart.js'
@@ -19,7 +20,7 @@ function benchArgsFromEnv(): string[] {
 async function main(argv: readonly string[]): Promise<number> {
   let options
   try {
-    options = parseArgs(argv, { peers: PEERS.map((p) => p.name), workloads: WORKLOADS.map((w) => w.name) })
+    options = parseArgs(argv, { peers: PEERS.map((p) => p.name), workloads: WORKLOADS.map((w) => w.name) }, process.env)
   } catch (err) {
     if (!isSonicError(err)) throw err
     console.error(err.message)
@@ -39,6 +40,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const wanted = new Set(options.only.length ? [...options.only, ...baselines] : PEERS.map((p) => p.name))
   const peers = PEERS.filter((p) => wanted.has(p.name))
 
+  if (options.server === 'nginx' && findNginx() === undefined) {
+    console.error('--server nginx: nginx is not on PATH (apt-get install nginx; the bench does not install it)')
+    return 2
+  }
+  if (options.node !== undefined && !existsSync(options.node)) {
+    console.error(`--node: ${options.node} does not exist`)
+    return 2
+  }
   const report = await runBench({ options, peers, workloads, baseline: BASELINE })
   const files = await writeResults(options.outDir ?? defaultResultsDir(), report, renderChart(report))
   console.log(`\nresults: ${files.join(', ')}`)

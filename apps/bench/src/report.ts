@@ -25,6 +25,16 @@ export interface ClientResult {
   /** Peaks over this client's measured runs, MB (2^20 bytes). */
   readonly peakRssMB: number
   readonly peakHeapMB: number
+  /** Client CPU (user + system, process.cpuUsage) per request, µs, per round. */
+  readonly roundsCpuUs: readonly number[]
+  /** Summary of `roundsCpuUs`. */
+  readonly cpuUsPerReq: Summary
+  /** This client's CPU per request ÷ the baseline's in the same round, per round. */
+  readonly cpuRatios: readonly number[]
+  /** Summary of `cpuRatios` (below 1: less CPU than the baseline). Null without a baseline. */
+  readonly cpuRatio: Summary | null
+  /** True when the median req/s is within 10 % of the server ceiling: the server is then measured. */
+  readonly nearCeiling: boolean
 }
 
 /** The server's ceiling for a workload, measured before the clients. */
@@ -51,6 +61,10 @@ export interface WorkloadResult {
   readonly concurrency: number
   readonly uploadBytes: number
   readonly downloadBytes: number
+  /** Who answered: the embedded bench server, the bench's nginx, or the --target server. */
+  readonly server: 'embedded' | 'nginx' | 'target'
+  /** Why this workload is not on the run's server (nginx cannot answer it). */
+  readonly serverNote?: string
   /** Why the workload did not run (e.g. --target server without /echo). */
   readonly skipped?: string
   readonly ceiling?: CeilingResult
@@ -60,7 +74,7 @@ export interface WorkloadResult {
 /** The whole run. */
 export interface BenchReport {
   readonly tool: '@sonic/bench-app'
-  readonly schema: 1
+  readonly schema: 2
   readonly startedAt: string
   readonly finishedAt: string
   readonly environment: {
@@ -76,11 +90,25 @@ export interface BenchReport {
     /** 1-minute load average when the run started: high values mean other work competed for the CPUs. */
     readonly loadAverageAtStart: number
     readonly wrk: boolean
+    /** Node and peer library versions the clients ran with (from the first client worker). */
+    readonly clients: Readonly<Record<string, string>>
+    /** 'process': one worker process per client and workload; 'inline': all in the bench's process. */
+    readonly isolation: 'process' | 'inline'
+    /** CPU pinning: a line as printed, and the CPUs when pinned. */
+    readonly pinning: { readonly text: string; readonly serverCpu?: number; readonly clientCpus?: readonly number[] }
   }
   readonly options: BenchOptions
   /** The baseline peer of every ratio, unless a workload has its own (`workloads[].baseline`). */
   readonly baseline: string
-  readonly server: { readonly kind: 'bench-server' | 'target'; readonly origin: string; readonly pid?: number }
+  readonly server: {
+    readonly kind: 'bench-server' | 'nginx' | 'target'
+    readonly origin: string
+    readonly pid?: number
+    /** nginx's version (kind nginx). */
+    readonly version?: string
+    /** The embedded server that answers what nginx cannot (kind nginx). */
+    readonly embeddedOrigin?: string
+  }
   /** Lines worth keeping with the numbers: skipped clients, skipped workloads. */
   readonly notes: readonly string[]
   readonly workloads: readonly WorkloadResult[]

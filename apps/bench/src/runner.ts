@@ -15,6 +15,16 @@ export interface RunResult {
   readonly peakRssMB: number
   /** Highest V8 heap used seen during the run, MB (2^20 bytes). */
   readonly peakHeapMB: number
+  /** CPU time of this process during the run (process.cpuUsage: user and system), µs. */
+  readonly cpuUserUs: number
+  readonly cpuSystemUs: number
+  /** (user + system) ÷ completed requests, µs: what one request cost the client's process. */
+  readonly cpuUsPerReq: number
+}
+
+/** CPU µs per request from a process.cpuUsage() delta; NaN when no request completed. */
+export function cpuPerRequest(cpu: { user: number; system: number }, requests: number): number {
+  return requests > 0 ? (cpu.user + cpu.system) / requests : NaN
 }
 
 const MB = 1024 * 1024
@@ -49,17 +59,30 @@ export class MemorySampler {
   }
 }
 
+/** How timedRun treats the process around the run. */
+export interface TimedRunOptions {
+  /**
+   * Force a full GC before the run (when --expose-gc). Inline runs share one heap, so there it
+   * keeps one client's garbage out of the next one's run. A worker holds one client only and does
+   * not: a forced GC leaves concurrent sweeping and a shrunk young generation behind, and both land
+   * in the measured run (its CPU and its req/s). @default true
+   */
+  readonly gc?: boolean
+}
+
 /**
  * Runs `peer` on `w` for `durationMs` with `w.concurrency` requests in flight. The run ends when
  * the last request started before the deadline has finished; a run that has not ended
  * `hangMs` after the deadline is failed, so a stuck client cannot stall the bench.
  */
-export async function timedRun(peer: Peer, w: PreparedWorkload, durationMs: number, hangMs = 30_000): Promise<RunResult> {
-  gc?.()
+export async function timedRun(peer: Peer, w: PreparedWorkload, durationMs: number, hangMs = 30_000, opts: TimedRunOptions = {}): Promise<RunResult> {
+  if (opts.gc ?? true) gc?.()
   const memory = new MemorySampler()
   memory.start()
   let requests = 0
   let failure: unknown
+  // CPU is counted from here (after gc and setup) to the end of the run: the requests only.
+  const cpuStart = process.cpuUsage()
   const start = performance.now()
   const deadline = start + durationMs
 
@@ -91,10 +114,20 @@ export async function timedRun(peer: Peer, w: PreparedWorkload, durationMs: numb
     clearTimeout(timer)
   }
   const elapsedMs = performance.now() - start
+  const cpu = process.cpuUsage(cpuStart)
   const mem = memory.stop()
   if (failure !== undefined) throw failure
   const rps = (requests * 1000) / elapsedMs
-  return { requests, elapsedMs, rps, mbps: (rps * (w.uploadBytes + w.downloadBytes)) / 1e6, ...mem }
+  return {
+    requests,
+    elapsedMs,
+    rps,
+    mbps: (rps * (w.uploadBytes + w.downloadBytes)) / 1e6,
+    ...mem,
+    cpuUserUs: cpu.user,
+    cpuSystemUs: cpu.system,
+    cpuUsPerReq: cpuPerRequest(cpu, requests),
+  }
 }
 
 /** Resolves with `promise`'s value, or rejects after `ms` with `message`. */

@@ -24,9 +24,9 @@ export function serverEntry(): string {
   throw new Error('dist/server.js not found: build the bench app first (tsup)')
 }
 
-/** Forks the server and resolves once it listens on 127.0.0.1 on a free port. */
-export function startServerProcess(entry = serverEntry(), timeoutMs = 10_000): Promise<ServerProcess> {
-  const child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+/** Forks the server (on `execPath`, default this Node) and resolves once it listens on 127.0.0.1 on a free port. */
+export function startServerProcess(entry = serverEntry(), timeoutMs = 10_000, execPath?: string): Promise<ServerProcess> {
+  const child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(execPath !== undefined && { execPath }) })
   return new Promise<ServerProcess>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup()

@@ -40,22 +40,27 @@ function client(name: string, ratios: number[], status: ClientResult['status'] =
     ratio: status === 'ok' ? summarize(ratios) : null,
     peakRssMB: 80,
     peakHeapMB: 12,
+    roundsCpuUs: ratios.map(() => 20),
+    cpuUsPerReq: summarize(ratios.map(() => 20)),
+    cpuRatios: ratios.map(() => 1),
+    cpuRatio: status === 'ok' ? summarize(ratios.map(() => 1)) : null,
+    nearCeiling: false,
     ...(status !== 'ok' && { note: 'not built' }),
   }
 }
 
 function workload(name: string, clients: ClientResult[], skipped?: string, baseline = 'undici-request'): WorkloadResult {
-  return { name, label: `${name} <&> label`, baseline, viaProxy: false, method: 'GET', path: `/${name}`, concurrency: 50, uploadBytes: 0, downloadBytes: 13, clients, ...(skipped && { skipped }) }
+  return { name, label: `${name} <&> label`, baseline, server: 'embedded', viaProxy: false, method: 'GET', path: `/${name}`, concurrency: 50, uploadBytes: 0, downloadBytes: 13, clients, ...(skipped && { skipped }) }
 }
 
 function report(workloads: WorkloadResult[]): BenchReport {
   return {
     tool: '@sonic/bench-app',
-    schema: 1,
+    schema: 2,
     startedAt: '2025-01-02T03:04:05.000Z',
     finishedAt: '2025-01-02T03:05:05.000Z',
-    environment: { node: '20.0.0', v8: '11', bundledUndici: '6.0.0', platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'Test CPU', totalMemMB: 1024, exposeGc: true, loadAverageAtStart: 0.1, wrk: false },
-    options: { quick: false, rounds: 3, durationMs: 500, warmupMs: 300, ceilingMs: 1000, only: [], workloads: [], target: undefined, outDir: undefined, help: false },
+    environment: { node: '20.0.0', v8: '11', bundledUndici: '6.0.0', platform: 'linux', arch: 'x64', cpus: 2, cpuModel: 'Test CPU', totalMemMB: 1024, exposeGc: true, loadAverageAtStart: 0.1, wrk: false, clients: { node: '20.0.0', undici: '7.30.2' }, isolation: 'process', pinning: { text: 'not pinned (--no-pin)' } },
+    options: { quick: false, rounds: 3, durationMs: 500, warmupMs: 300, ceilingMs: 1000, only: [], workloads: [], target: undefined, outDir: undefined, help: false, server: 'embedded', node: undefined, inline: false, pin: true },
     baseline: 'undici-request',
     server: { kind: 'bench-server', origin: 'http://127.0.0.1:1' },
     notes: ['sonic: @sonic/client not built — skipped'],

@@ -80,15 +80,22 @@ export function chartModel(report: BenchReport): ChartModel {
   })
   return {
     title: 'sonic vs Node.js HTTP clients',
-    subtitle: `req/s relative to ${baseline?.label ?? report.baseline} (= 1.0) · higher is faster · Node ${env.node} · ${env.cpus} × ${env.cpuModel} · ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`,
+    subtitle: `req/s relative to ${baseline?.label ?? report.baseline} (= 1.0) · higher is faster · Node ${env.clients.node ?? env.node}${env.clients.undici !== undefined ? ` · undici ${env.clients.undici}` : ''} · ${env.cpus} × ${env.cpuModel} · ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`,
     baselineLabel: baseline?.label ?? report.baseline,
     groups,
     footer: [
       `Bar: median over ${o.rounds} interleaved rounds of (client req/s ÷ ${baseline?.label ?? report.baseline} req/s in the same round); whisker: min–max over rounds.`,
-      `Each run ${o.durationMs} ms after a ${o.warmupMs} ms warm-up; keep-alive, connections = requests in flight; server: ${report.server.kind === 'target' ? report.server.origin : 'raw-net bench server in its own process'}; load average ${env.loadAverageAtStart.toFixed(1)} at start.`,
+      `Each run ${o.durationMs} ms after a ${o.warmupMs} ms warm-up; keep-alive, connections = requests in flight; server: ${serverText(report)}; ${env.pinning.text}; load average ${env.loadAverageAtStart.toFixed(1)} at start.`,
       ...report.notes,
     ],
   }
+}
+
+function serverText(report: BenchReport): string {
+  const s = report.server
+  if (s.kind === 'target') return s.origin
+  if (s.kind === 'nginx') return `nginx ${s.version ?? ''}, 1 worker (POST routes: the raw-net bench server)`
+  return 'raw-net bench server in its own process'
 }
 
 const W = 1200

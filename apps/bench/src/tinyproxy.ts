@@ -50,7 +50,7 @@ export function tinyproxyConfig(port: number): string {
 }
 
 /** Resolves once something accepts connections on 127.0.0.1:`port`, rejects after `timeoutMs`. */
-export async function waitForPort(port: number, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number, alive: () => boolean = () => true, what = 'tinyproxy'): Promise<void> {
   const until = performance.now() + timeoutMs
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -61,8 +61,8 @@ export async function waitForPort(port: number, timeoutMs: number, alive: () => 
       s.once('error', () => resolve(false))
     })
     if (ok) return
-    if (!alive()) throw new Error('tinyproxy exited before it listened')
-    if (performance.now() > until) throw new Error(`tinyproxy did not listen on port ${port} within ${timeoutMs} ms`)
+    if (!alive()) throw new Error(`${what} exited before it listened`)
+    if (performance.now() > until) throw new Error(`${what} did not listen on port ${port} within ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, 25))
   }
 }

@@ -31,7 +31,7 @@ function quiet(): Out & { text: () => string } {
 }
 
 const known = { peers: ['undici-request', 'node-http'], workloads: WORKLOADS.map((w) => w.name) }
-const tiny = (extra: string[] = []) => parseArgs(['--rounds', '2', '--duration', '40', '--warmup', '20', '--ceiling', '30', ...extra], known)
+const tiny = (extra: string[] = []) => parseArgs(['--rounds', '2', '--duration', '40', '--warmup', '20', '--ceiling', '30', '--no-pin', ...extra], known)
 const pick = (...names: string[]) => WORKLOADS.filter((w) => names.includes(w.name))
 
 const notBuilt: PeerDefinition = {
@@ -81,7 +81,7 @@ describe('runBench', () => {
 
   it('skips an unavailable client with one clear line and fails a client whose answers are wrong', async () => {
     const out = quiet()
-    const report = await runBench({ options: tiny(['--rounds', '1']), peers: [notBuilt, undiciRequest, liar], workloads: pick('small-1', 'small-50'), baseline: BASELINE, origin }, out)
+    const report = await runBench({ options: tiny(['--rounds', '1']), peers: [notBuilt, undiciRequest, liar], workloads: pick('small-1', 'small-50'), baseline: BASELINE, origin, inline: true }, out)
     for (const w of report.workloads) {
       const by = Object.fromEntries(w.clients.map((c) => [c.name, c]))
       expect(by.unbuilt).toMatchObject({ status: 'skipped', note: 'unbuilt-client not built' })
@@ -142,7 +142,7 @@ describe('writeResults', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }))
 
   it('writes a timestamped JSON, latest.json and latest.svg; NaN becomes null', async () => {
-    const report = await runBench({ options: tiny(['--rounds', '1']), peers: [notBuilt, undiciRequest], workloads: pick('small-1'), baseline: BASELINE, origin }, quiet())
+    const report = await runBench({ options: tiny(['--rounds', '1']), peers: [notBuilt, undiciRequest], workloads: pick('small-1'), baseline: BASELINE, origin, inline: true }, quiet())
     const files = await writeResults(dir, report, renderChart(report))
     expect(files.map((f) => f.slice(dir.length + 1))).toEqual([expect.stringMatching(/^bench-\d{4}-\d\d-\d\dT[\d-]+Z\.json$/), 'latest.json', 'latest.svg'])
     const latest = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8'))

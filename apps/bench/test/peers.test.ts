@@ -3,7 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBenchServer, type BenchServer } from '../src/bench-server.js'
 import { PEERS } from '../src/peers/index.js'
-import { peerRuns, type Peer } from '../src/peers/peer.js'
+import { PeerUnavailableError, peerRuns, type Peer } from '../src/peers/peer.js'
+import * as sonicClient from '@sonic/client'
+import { sonicFetchExports } from '../src/peers/sonic-fetch.js'
 import { findOnPath, startTinyproxy, type ProxyProcess } from '../src/tinyproxy.js'
 import { WORKLOADS, checkAnswer, prepareWorkload } from '../src/workloads.js'
 
@@ -20,9 +22,23 @@ const direct = WORKLOADS.filter((w) => !w.viaProxy)
 const proxied = WORKLOADS.filter((w) => w.viaProxy)
 
 describe.each(PEERS.filter((p) => peerRuns(p, false)).map((p) => [p.name, p] as const))('peer %s', (_, def) => {
+  // sonic-fetch is the one peer that may be unavailable: @sonic/client without its fetch export.
+  const setup = async (peer: Peer, connections: number): Promise<boolean> => {
+    try {
+      await peer.setup({ origin, connections })
+      return true
+    } catch (err) {
+      if (!(err instanceof PeerUnavailableError)) throw err
+      expect(def.name).toBe('sonic-fetch')
+      expect(sonicFetchExports(sonicClient as unknown as Record<string, unknown>).fetch).toBeUndefined()
+      expect(err.message).toMatch(/no fetch export/)
+      return false
+    }
+  }
+
   it('reads every direct workload answer whole and right, with 2 requests in flight', async () => {
     const peer: Peer = def.create()
-    await peer.setup({ origin, connections: 2 })
+    if (!(await setup(peer, 2))) return
     try {
       for (const w of direct) {
         const pw = prepareWorkload(w, origin)
@@ -38,7 +54,7 @@ describe.each(PEERS.filter((p) => peerRuns(p, false)).map((p) => [p.name, p] as 
 
   it('fails a request that is not answered 200', async () => {
     const peer = def.create()
-    await peer.setup({ origin, connections: 1 })
+    if (!(await setup(peer, 1))) return
     try {
       const missing = prepareWorkload({ ...WORKLOADS[0]!, path: '/missing' }, origin)
       await expect(peer.request(missing)).rejects.toThrow(/404|status code/)
@@ -87,6 +103,16 @@ describe('the peer list', () => {
     const names = PEERS.map((p) => p.name)
     expect(new Set(names).size).toBe(names.length)
     expect(PEERS.filter((p) => peerRuns(p, true)).map((p) => p.name)).toEqual(['sonic', 'undici-proxy'])
-    expect(names).toEqual(expect.arrayContaining(['sonic', 'sonic-http1', 'undici-request', 'undici-dispatch', 'undici-fetch', 'fetch', 'node-http', 'got', 'axios', 'node-fetch', 'undici-proxy']))
+    expect(names).toEqual(expect.arrayContaining(['sonic', 'sonic-http1', 'sonic-fetch', 'undici-request', 'undici-dispatch', 'undici-fetch', 'fetch', 'node-http', 'got', 'axios', 'node-fetch', 'undici-proxy']))
+  })
+})
+
+describe('sonicFetchExports', () => {
+  it('finds fetch and createFetch only when they are functions', () => {
+    const f = async () => new Response('')
+    expect(sonicFetchExports({})).toEqual({})
+    expect(sonicFetchExports({ fetch: 1, createFetch: 'x' })).toEqual({})
+    expect(sonicFetchExports({ fetch: f })).toEqual({ fetch: f })
+    expect(Object.keys(sonicFetchExports({ fetch: f, createFetch: () => f }))).toEqual(['fetch', 'createFetch'])
   })
 })

@@ -1,5 +1,5 @@
 // axios (node http adapter) with the same keep-alive node:http Agent.
-import axios, { type AxiosInstance } from 'axios'
+import type { AxiosInstance } from 'axios'
 import type { Agent } from 'node:http'
 import type { PreparedWorkload } from '../workloads.js'
 import { keepAliveAgent } from './node-http.js'
@@ -10,6 +10,7 @@ class AxiosPeer implements Peer {
   #client: AxiosInstance | null = null
 
   async setup(cfg: PeerConfig): Promise<void> {
+    const { default: axios } = await import('axios')
     this.#agent = keepAliveAgent(cfg.connections)
     this.#client = axios.create({ httpAgent: this.#agent, validateStatus: null })
   }

@@ -19,6 +19,6 @@ class GlobalFetchPeer implements Peer {
 export const globalFetch: PeerDefinition = {
   name: 'fetch',
   label: 'Node fetch',
-  description: `Node's global fetch() (bundled undici ${process.versions.undici ?? '?'}), arrayBuffer() / json()`,
+  description: "Node's global fetch() (the undici bundled with the Node that runs it), arrayBuffer() / json()",
   create: () => new GlobalFetchPeer(),
 }

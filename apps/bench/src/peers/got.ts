@@ -1,5 +1,6 @@
-// got with the same keep-alive node:http Agent; retries off so a failure shows, not hides.
-import got, { type Got } from 'got'
+// got (16, or 14 on Node 20) with the same keep-alive node:http Agent; retries off so a failure shows, not hides.
+import type { Got } from 'got14'
+import { loadGot } from '../libs.js'
 import type { Agent } from 'node:http'
 import type { PreparedWorkload } from '../workloads.js'
 import { keepAliveAgent } from './node-http.js'
@@ -10,6 +11,7 @@ class GotPeer implements Peer {
   #client: Got | null = null
 
   async setup(cfg: PeerConfig): Promise<void> {
+    const { default: got } = await loadGot()
     this.#agent = keepAliveAgent(cfg.connections)
     this.#client = got.extend({ agent: { http: this.#agent }, retry: { limit: 0 } })
   }
@@ -36,6 +38,6 @@ class GotPeer implements Peer {
 export const gotPeer: PeerDefinition = {
   name: 'got',
   label: 'got',
-  description: 'got() with the keep-alive Agent, responseType buffer / json, retries off',
+  description: 'got() (16, or 14 on Node 20) with the keep-alive Agent, responseType buffer / json, retries off',
   create: () => new GotPeer(),
 }

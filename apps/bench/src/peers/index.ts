@@ -6,6 +6,7 @@ import { nodeFetch } from './node-fetch.js'
 import { nodeHttp } from './node-http.js'
 import type { PeerDefinition } from './peer.js'
 import { sonic } from './sonic.js'
+import { sonicFetch } from './sonic-fetch.js'
 import { sonicHttp1 } from './sonic-http1.js'
 import { undiciDispatch } from './undici-dispatch.js'
 import { undiciFetch } from './undici-fetch.js'
@@ -19,6 +20,7 @@ export const BASELINE = undiciRequest.name
 export const PEERS: readonly PeerDefinition[] = [
   sonic,
   sonicHttp1,
+  sonicFetch,
   undiciRequest,
   undiciDispatch,
   undiciFetch,

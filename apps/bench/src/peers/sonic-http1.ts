@@ -2,9 +2,9 @@
 // TcpTransport, requests given as core's HttpRequest (headers validated once per workload),
 // bodies read with the reader's readAll(). The fair counterpart of undici's Pool.dispatch: no URL
 // parsing, header merging or response object.
-import { SmartPool } from '@sonic/pool'
-import { Http1Connection } from '@sonic/http1'
-import { TcpTransport } from '@sonic/transport'
+import type { SmartPool } from '@sonic/pool'
+import type { Http1Connection } from '@sonic/http1'
+import type { TcpTransport } from '@sonic/transport'
 import { validatedHeaders, type HttpRequest } from '@sonic/core'
 import type { PreparedWorkload } from '../workloads.js'
 import { bodyOf, expectOk, type Peer, type PeerConfig, type PeerDefinition } from './peer.js'
@@ -19,6 +19,7 @@ class SonicHttp1Peer implements Peer {
   #requests = new Map<PreparedWorkload, HttpRequest>()
 
   async setup(cfg: PeerConfig): Promise<void> {
+    const [{ SmartPool }, { Http1Connection }, { TcpTransport }] = await Promise.all([import('@sonic/pool'), import('@sonic/http1'), import('@sonic/transport')])
     const url = new URL(cfg.origin)
     this.#origin = url.origin
     this.#authority = url.host

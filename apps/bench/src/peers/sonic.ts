@@ -1,7 +1,7 @@
 // sonic's HTTPClient.request: the product as users use it (normalisation, pools, redirect and
 // cookie machinery, decompression checks), with res.bytes() / res.json(). On proxy workloads the
 // client gets `proxy: <url>`: http:// targets go in absolute form on its pool of proxy connections.
-import { HTTPClient, TCPConnector } from '@sonic/client'
+import type { HTTPClient } from '@sonic/client'
 import type { PreparedWorkload } from '../workloads.js'
 import { expectOk, headersOf, type Peer, type PeerConfig, type PeerDefinition } from './peer.js'
 
@@ -9,6 +9,7 @@ class SonicPeer implements Peer {
   #client: HTTPClient | null = null
 
   async setup(cfg: PeerConfig): Promise<void> {
+    const { HTTPClient, TCPConnector } = await import('@sonic/client')
     const connector = new TCPConnector({ poolConfigs: { ':default': { size: cfg.connections } } })
     this.#client = new HTTPClient(cfg.proxy === undefined ? { connector } : { connector, proxy: cfg.proxy })
   }

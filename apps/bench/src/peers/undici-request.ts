@@ -1,5 +1,7 @@
-// undici's Pool.request: the baseline every ratio is computed against.
-import { Pool } from 'undici'
+// undici's Pool.request: the baseline every ratio is computed against (undici 8 on Node >= 22.19,
+// 7.x on Node 20: see libs.ts).
+import type { Pool } from 'undici7'
+import { loadUndici } from '../libs.js'
 import type { PreparedWorkload } from '../workloads.js'
 import { bodyOf, expectOk, headersOf, type Peer, type PeerConfig, type PeerDefinition } from './peer.js'
 
@@ -7,6 +9,7 @@ class UndiciRequestPeer implements Peer {
   #pool: Pool | null = null
 
   async setup(cfg: PeerConfig): Promise<void> {
+    const { Pool } = await loadUndici()
     this.#pool = new Pool(cfg.origin, { connections: cfg.connections, pipelining: 1 })
   }
 
@@ -29,6 +32,6 @@ class UndiciRequestPeer implements Peer {
 export const undiciRequest: PeerDefinition = {
   name: 'undici-request',
   label: 'undici Pool.request',
-  description: 'undici Pool.request(), body.bytes() / body.json() (baseline = 1.0)',
+  description: 'undici Pool.request(), body.bytes() / body.json() (baseline = 1.0; undici 8, or 7.x on Node 20)',
   create: () => new UndiciRequestPeer(),
 }
