@@ -5,9 +5,10 @@
 // then runs the turbo task. For `test` it sums every package's vitest JSON report and prints one
 // closing line "tests: N passed, N failed".
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { clearTestReports, reportTests } from './lib/test-reports.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -43,32 +44,6 @@ function ensurePnpm() {
   if (status !== 0) process.exit(status)
 }
 
-function collectTestReports() {
-  let passed = 0, failed = 0, skipped = 0, files = 0
-  for (const group of ['packages', 'apps']) {
-    const dir = join(root, group)
-    if (!existsSync(dir)) continue
-    for (const name of readdirSync(dir)) {
-      const report = join(dir, name, 'test-results', 'vitest.json')
-      if (!existsSync(report)) continue
-      const r = JSON.parse(readFileSync(report, 'utf8'))
-      passed += r.numPassedTests
-      failed += r.numFailedTests
-      skipped += r.numPendingTests + (r.numTodoTests ?? 0)
-      files++
-    }
-  }
-  return { passed, failed, skipped, files }
-}
-
-function clearTestReports() {
-  for (const group of ['packages', 'apps']) {
-    const dir = join(root, group)
-    if (!existsSync(dir)) continue
-    for (const name of readdirSync(dir)) rmSync(join(dir, name, 'test-results'), { recursive: true, force: true })
-  }
-}
-
 const [task = 'test', ...rest] = process.argv.slice(2)
 ensurePnpm()
 const installArgs = ['install', '--prefer-offline']
@@ -76,7 +51,7 @@ if (existsSync(join(root, 'pnpm-lock.yaml'))) installArgs.push('--frozen-lockfil
 let status = run('pnpm', installArgs)
 if (status !== 0) process.exit(status)
 
-if (task === 'test') clearTestReports()
+if (task === 'test') clearTestReports(root)
 // `test` typechecks every package (sources and tests) as well: vitest alone does not.
 const tasks = task === 'test' ? ['typecheck', 'test'] : [task]
 const turboArgs = ['exec', 'turbo', 'run', ...tasks, '--output-logs=new-only']
@@ -88,14 +63,5 @@ if (task === 'bench' && args.length) env.BENCH_ARGS = JSON.stringify(args)
 else if (args.length) turboArgs.push('--', ...args)
 status = run('pnpm', turboArgs)
 
-if (task === 'test') {
-  const { passed, failed, skipped, files } = collectTestReports()
-  console.log(`\n[sonic] ${files} package test reports`)
-  console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
-  if (failed > 0 && status === 0) status = 1
-  if (passed === 0 && status === 0) {
-    console.error('[sonic] no test ran')
-    status = 1
-  }
-}
+if (task === 'test') status = reportTests(root, status)
 process.exit(status)

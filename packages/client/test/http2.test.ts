@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hasCommand, freePort, startDaemon, type Daemon } from '@sonic/test-utils'
-import { Agent, HTTPClient, Http2Error, HttpProxy, MultipartFile, MultipartForm, ReadTimeoutError, RequestTimeoutError, SSEClient, TCPConnector } from '../src/index.js'
+import { Agent, createFetch, HTTPClient, Http2Error, HttpProxy, MultipartFile, MultipartForm, ReadTimeoutError, RequestTimeoutError, SSEClient, TCPConnector } from '../src/index.js'
 import { activeNetAndTimers, httpServer, httpsServer, selfSigned, useCleanups, type Running } from './helpers.js'
 
 const using = useCleanups()
@@ -110,6 +110,33 @@ describe('HTTPClient with http2', () => {
     expect(c.httpVersion).toBe('2')
     await c.bytes()
     expect(h2c.sessions).toBe(1)
+  })
+
+  it('createFetch over an Agent with http2: true speaks h2c: one session for many fetches', async () => {
+    const h2c = using(
+      await h2Server(
+        (stream, headers) => {
+          stream.respond({ ':status': 200, 'content-type': 'text/plain', 'x-path': String(headers[':path']) })
+          stream.end(`via h2 ${String(headers[':method'])}`)
+        },
+        { tls: false },
+      ),
+    )
+    const agent = new Agent({ http2: true })
+    try {
+      const f = createFetch({ dispatcher: agent })
+      const all = await Promise.all(Array.from({ length: 20 }, (_, i) => f(`${h2c.url}/n/${i}`, { method: i % 2 === 0 ? 'GET' : 'POST', body: i % 2 === 0 ? undefined : 'x' })))
+      for (const [i, res] of all.entries()) {
+        expect(res).toBeInstanceOf(Response)
+        expect(res.status).toBe(200)
+        expect(res.headers.get('x-path')).toBe(`/n/${i}`)
+        expect(await res.text()).toBe(`via h2 ${i % 2 === 0 ? 'GET' : 'POST'}`)
+      }
+      expect(h2c.sessions).toBe(1)
+      expect(h2c.streams).toBe(20)
+    } finally {
+      await agent.close()
+    }
   })
 
   it('falls back to HTTP/1.1 when the TLS server does not pick h2', async () => {

@@ -19,7 +19,7 @@ import {
 } from '@sonic/core'
 import { CANCEL, REFUSED_STREAM, http2CodeName, markRetryable } from './error-codes.js'
 
-/** @internal What an exchange asks of its session. */
+/** Not part of the public API (Http2Connection implements it, so its declaration ships): what an exchange asks of its session. */
 export interface ExchangeSession {
   /** The server's GOAWAY, once one arrived. */
   readonly goaway: { readonly code: number; readonly lastStreamId: number } | null

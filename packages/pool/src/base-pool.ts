@@ -34,7 +34,10 @@ interface Entry<C> {
   timer: NodeJS.Timeout | null
 }
 
-/** @internal Shared implementation; `lifo` picks the most recently released idle connection first. */
+/**
+ * Not part of the public API (the base class of SmartPool and CyclicQueuePool, so its declaration
+ * ships): shared implementation; `lifo` picks the most recently released idle connection first.
+ */
 export abstract class BasePool<C extends PoolableConnection> implements Pool<C> {
   readonly config: PoolConfig
   readonly #factory: ConnectionFactory<C>
