@@ -5,7 +5,6 @@
 // decompression) run on top of it as they do on top of an Agent.
 import { STATUS_CODES } from 'node:http'
 import {
-  AbortError,
   bodyFrom,
   ClientClosedError,
   HttpHeaders,
@@ -20,6 +19,7 @@ import {
 } from '@sonic/core'
 import { Agent } from './agent.js'
 import { checkMatcher, MockInterceptor, originOf, test, type MockInterceptOptions, type MockMatcher, type MockReplyBody, type MockRequest, type MockScope, type Reply } from './mock-interceptor.js'
+import { wait } from './wait.js'
 
 export { MockScope } from './mock-interceptor.js'
 export type { MockInterceptOptions, MockMatcher, MockReplyBody, MockRequest } from './mock-interceptor.js'
@@ -243,18 +243,3 @@ function preview(text: string): string {
   return text.length > 200 ? JSON.stringify(text.slice(0, 200)) + '…' : JSON.stringify(text)
 }
 
-/** Resolves after `ms`; an abort of `signal` rejects with AbortError at once. Leaves no timer or listener. */
-function wait(ms: number, signal: AbortSignal | null): Promise<void> {
-  if (signal?.aborted === true) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(new AbortError(undefined, { cause: signal!.reason }))
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}

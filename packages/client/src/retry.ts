@@ -5,7 +5,6 @@
 // over the backoff; one longer than maxDelay means no retry. The body of a retried response is
 // drained or cancelled. An abort during the wait ends it at once.
 import {
-  AbortError,
   ConnectError,
   ConnectionClosedError,
   ConnectTimeoutError,
@@ -18,6 +17,7 @@ import {
   type Interceptor,
 } from '@sonic/core'
 import type { ClientRequest } from './client-request.js'
+import { wait } from './wait.js'
 
 export interface RetryOptions {
   /**
@@ -155,18 +155,3 @@ export function retryAfter(value: string | null, now = Date.now()): number | nul
   return Number.isNaN(at) ? null : Math.max(0, at - now)
 }
 
-/** Waits `ms`; an abort rejects at once with AbortError and clears the timer. */
-function wait(ms: number, signal: AbortSignal | null): Promise<void> {
-  if (signal?.aborted === true) return Promise.reject(new AbortError(undefined, { cause: signal.reason }))
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(new AbortError(undefined, { cause: signal!.reason }))
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
