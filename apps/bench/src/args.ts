@@ -43,7 +43,8 @@ export const USAGE = `usage: node --expose-gc dist/main.js [options]
   --only a,b          run only these clients (the workloads' baselines are always added:
                       undici-request, and undici-proxy for proxy-small)
   --workloads x,y     run only these workloads (proxy-small, through tinyproxy, is not in --quick:
-                      it runs in the full run or when named here)
+                      it runs in the full run or when named here; the group name h2 selects
+                      h2-small-1, h2-small-100, h2-download-1m, which are not in --quick either)
   --target URL        benchmark an outside server serving the same routes (ours is not started)
   --out DIR           where to write the JSON and SVG (default: <repo>/bench/results)
   --server KIND       embedded (default: the raw-net bench server) or nginx (the bench starts its

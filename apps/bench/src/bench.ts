@@ -4,13 +4,14 @@
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import type { BenchOptions } from './args.js'
+import { makeCert, type BenchCert } from './h2-server.js'
 import { findWrk, probe, rawCeiling, runWrk } from './ceiling.js'
 import { InlineRunner, ProcessRunner, type ClientRunner } from './client-runner.js'
 import { bold, ceilingWarnings, dim, fmtBytes, fmtFixed, fmtInt, fmtShort, red, summaryTable, workloadTable, yellow } from './format.js'
 import { peerVersions } from './libs.js'
 import { startNginx, type NginxProcess } from './nginx.js'
 import type { PeerDefinition } from './peers/peer.js'
-import { PeerUnavailableError, peerRuns } from './peers/peer.js'
+import { PeerUnavailableError, peerRuns, peerSpeaks } from './peers/peer.js'
 import { affinity, describePinning, pin, planPinning, type PinPlan } from './pinning.js'
 import type { BenchReport, CeilingResult, ClientResult, WorkloadResult } from './report.js'
 import { hasGc, withTimeout, type RunResult } from './runner.js'
@@ -115,28 +116,42 @@ export async function runBench(input: BenchInput, out: Out = consoleOut): Promis
 
   const results: WorkloadResult[] = []
   let server: ServerProcess | undefined
+  let h2Server: ServerProcess | undefined
+  let cert: BenchCert | undefined
   let nginx: NginxProcess | undefined
   let serverInfo: BenchReport['server'] = { kind: 'target', origin: options.target ?? '' }
   const clientVersions: { value?: Record<string, string> } = inline ? { value: peerVersions() } : {}
   try {
-    const needEmbedded = !isTarget && input.origin === undefined && (!useNginx || input.workloads.some((w) => w.dynamic))
+    const h1Workloads = input.workloads.filter((w) => w.protocol === 'http1')
+    const needEmbedded = !isTarget && input.origin === undefined && h1Workloads.length > 0 && (!useNginx || h1Workloads.some((w) => w.dynamic))
+    // h2 workloads: TLS with a self-signed certificate (openssl), served by nginx or the embedded h2 server.
+    if (!isTarget && input.workloads.some((w) => w.protocol === 'h2')) {
+      cert = makeCert()
+      if (!useNginx) {
+        h2Server = await startServerProcess(undefined, undefined, options.node, ['--h2-cert', cert.certPath, '--h2-key', cert.keyPath], 'https')
+        if (plan.pinned) pin(plan.taskset, h2Server.pid, [plan.serverCpu])
+      }
+    }
     if (needEmbedded) {
       server = await startServerProcess(undefined, undefined, options.node)
       if (plan.pinned) pin(plan.taskset, server.pid, [plan.serverCpu])
     }
     const embeddedOrigin = input.origin ?? server?.origin
     if (useNginx) {
-      nginx = await startNginx(nginxBinary!, plan.pinned ? { cpu: plan.serverCpu, taskset: plan.taskset } : {})
+      nginx = await startNginx(nginxBinary!, { ...(plan.pinned && { cpu: plan.serverCpu, taskset: plan.taskset }), ...(cert !== undefined && { h2: { certPath: cert.certPath, keyPath: cert.keyPath } }) })
       serverInfo = { kind: 'nginx', origin: nginx.origin, pid: nginx.pid, version: nginx.version, ...(embeddedOrigin !== undefined && { embeddedOrigin }) }
       out.line(dim(`server: nginx ${nginx.version}, pid ${nginx.pid}, ${nginx.origin}, 1 worker${embeddedOrigin ? `; what nginx cannot answer (POST /echo, POST /json) goes to the embedded server${server ? `, pid ${server.pid}` : ''}, ${embeddedOrigin}` : ''}`))
     } else if (isTarget) {
       out.line(dim(`server: ${options.target} (--target)`))
     } else {
       serverInfo = { kind: 'bench-server', origin: embeddedOrigin!, ...(server && { pid: server.pid }) }
-      out.line(dim(`server: raw-net bench server${server ? `, pid ${server.pid}` : ''}, ${embeddedOrigin}`))
+      out.line(dim(`server: raw-net bench server${server ? `, pid ${server.pid}` : ''}, ${embeddedOrigin ?? '(not needed)'}`))
     }
+    if (h2Server !== undefined) out.line(dim(`h2 server: node:http2 createSecureServer (ALPN h2 only), pid ${h2Server.pid}, ${h2Server.origin}`))
+    if (nginx?.h2Origin !== undefined) out.line(dim(`h2 server: nginx, listen ssl http2, ${nginx.h2Origin}`))
     const where = (w: Workload): { origin: string; kind: WorkloadResult['server']; note?: string } => {
       if (isTarget) return { origin: options.target!, kind: 'target' }
+      if (w.protocol === 'h2') return nginx?.h2Origin !== undefined ? { origin: nginx.h2Origin, kind: 'nginx' } : { origin: h2Server?.origin ?? embeddedOrigin ?? '', kind: 'embedded' }
       if (nginx !== undefined && !w.dynamic) return { origin: nginx.origin, kind: 'nginx' }
       if (nginx !== undefined) return { origin: embeddedOrigin!, kind: 'embedded', note: `nginx cannot answer ${w.method} ${w.path}: the embedded server answers it` }
       return { origin: embeddedOrigin!, kind: 'embedded' }
@@ -164,7 +179,7 @@ export async function runBench(input: BenchInput, out: Out = consoleOut): Promis
           proxy = await startTinyproxy(tinyproxy!)
           out.line(dim(`  proxy: tinyproxy, pid ${proxy.pid}, ${proxy.url} (it closes the connection after each answer)`))
         }
-        clients = await runWorkload(w, input.peers, options, wBaseline, proxy?.url, unavailable, inline, ceiling, clientVersions, out)
+        clients = await runWorkload(w, input.peers, options, wBaseline, proxy?.url, unavailable, inline, ceiling, clientVersions, out, cert?.cert)
       } catch (err) {
         const note = `tinyproxy did not start: ${(err as Error).message}`
         out.line(red(`  ${note}`))
@@ -182,6 +197,8 @@ export async function runBench(input: BenchInput, out: Out = consoleOut): Promis
   } finally {
     await nginx?.stop()
     await server?.stop()
+    await h2Server?.stop()
+    cert?.remove()
     if (plan.pinned) {
       try {
         pin(plan.taskset, process.pid, plan.previous)
@@ -245,6 +262,17 @@ async function measureCeilings(
       out.line(`  ${w.name.padEnd(12)} ${yellow(`skipped: ${note}`)}`)
       continue
     }
+    if (w.protocol === 'h2') {
+      if (isTarget) {
+        const note = 'h2 workloads need the bench\'s own TLS servers (not --target)'
+        map.set(w.name, { note })
+        out.line(`  ${w.name.padEnd(12)} ${yellow(`skipped: ${note}`)}`)
+      } else {
+        map.set(w.name, {})
+        out.line(`  ${w.name.padEnd(12)} ${dim('no raw ceiling over h2: the node:http2 row is the reference')}`)
+      }
+      continue
+    }
     if (w.viaProxy && tinyproxy === undefined) {
       const note = 'tinyproxy is not on PATH (the bench does not install it)'
       map.set(w.name, { note })
@@ -299,11 +327,12 @@ async function runWorkload(
   ceiling: CeilingResult,
   versions: { value?: Record<string, string> },
   out: Out,
+  ca?: string,
 ): Promise<ClientResult[]> {
   const live: Live[] = []
   const skipped: ClientResult[] = []
   // A proxy-only peer has no place on a direct workload: it is left out, not listed as skipped.
-  defs = defs.filter((d) => w.viaProxy || peerRuns(d, false))
+  defs = defs.filter((d) => (w.viaProxy || peerRuns(d, false)) && peerSpeaks(d, w.protocol))
   const starting: { def: PeerDefinition; runner: ClientRunner }[] = []
   for (const def of defs) {
     if (!peerRuns(def, w.viaProxy)) {
@@ -318,7 +347,7 @@ async function runWorkload(
     starting.push({ def, runner })
   }
   // Workers start side by side (each is a Node process starting up); inline peers one by one.
-  const cfg = proxy === undefined ? { origin: w.origin, connections: w.concurrency } : { origin: w.origin, connections: w.concurrency, proxy }
+  const cfg = { origin: w.origin, connections: w.concurrency, ...(proxy !== undefined && { proxy }), ...(w.protocol === 'h2' && ca !== undefined && { ca }) }
   const setups = inline
     ? await sequential(starting.map((s) => () => withTimeout(s.runner.setup(cfg), SETUP_MS, `setup took over ${SETUP_MS} ms`)))
     : await Promise.allSettled(starting.map((s) => withTimeout(s.runner.setup(cfg), SETUP_MS, `setup took over ${SETUP_MS} ms`)))
@@ -384,6 +413,9 @@ async function runWorkload(
   const base = live.find((l) => l.def.name === baseline && l.failure === undefined)
   const baseRps = base?.runs.map((r) => r.rps)
   const baseCpu = base?.runs.map((r) => r.cpuUsPerReq)
+  const ref = w.reference !== undefined ? live.find((l) => l.def.name === w.reference && l.failure === undefined) : undefined
+  const refRps = ref?.runs.map((r) => r.rps)
+  const refCpu = ref?.runs.map((r) => r.cpuUsPerReq)
   const measured = live.map((l): ClientResult => {
     if (l.failure !== undefined) return emptyResult(l.def, 'failed', l.failure)
     const roundsRps = l.runs.map((r) => r.rps)
@@ -407,6 +439,10 @@ async function runWorkload(
       cpuRatios,
       cpuRatio: baseCpu ? summarize(cpuRatios) : null,
       nearCeiling: isNearCeiling(rps.median, ceiling.rawRps),
+      ...(w.reference !== undefined && {
+        refRatio: refRps ? summarize(perRoundRatios(roundsRps, refRps)) : null,
+        refCpuRatio: refCpu ? summarize(perRoundRatios(roundsCpuUs, refCpu)) : null,
+      }),
     }
   })
   const order = defs.map((d) => d.name)
@@ -478,6 +514,8 @@ function workloadResult(
     ...(served.note !== undefined && { serverNote: served.note }),
     label: w.label,
     baseline,
+    ...(w.reference !== undefined && { reference: w.reference }),
+    protocol: w.protocol,
     viaProxy: w.viaProxy,
     method: w.method,
     path: w.path,

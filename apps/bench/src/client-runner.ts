@@ -126,7 +126,7 @@ export class ProcessRunner implements ClientRunner {
       this.#pending = undefined
       p?.resolve(msg)
     })
-    const msg: ToWorker = { type: 'setup', peer: this.#peer, workload: this.#workload, origin: cfg.origin, connections: cfg.connections, ...(cfg.proxy !== undefined && { proxy: cfg.proxy }) }
+    const msg: ToWorker = { type: 'setup', peer: this.#peer, workload: this.#workload, origin: cfg.origin, connections: cfg.connections, ...(cfg.proxy !== undefined && { proxy: cfg.proxy }), ...(cfg.ca !== undefined && { ca: cfg.ca }) }
     const answer = await this.#call(msg, 20_000)
     if (answer.type === 'ready') {
       this.versions = answer.versions

@@ -62,6 +62,12 @@ export function fmtCpuUs(n: number): string {
   return Number.isFinite(n) ? n.toFixed(n < 100 ? 1 : 0) : '—'
 }
 
+function refCells(c: ClientResult, reference: string): string[] {
+  if (c.status !== 'ok') return ['', '']
+  if (c.name === reference) return ['reference', 'reference']
+  return [fmtRatio(c.refRatio?.median), fmtRatio(c.refCpuRatio?.median)]
+}
+
 function clientRow(c: ClientResult, baseline: string): string[] {
   const name = c.name === 'sonic' ? bold(c.label) : c.label
   if (c.status !== 'ok') return [name, dim('—'), dim('—'), c.status === 'skipped' ? yellow('skipped') : red('failed'), '', '', '', '', '']
@@ -85,10 +91,11 @@ function clientRow(c: ClientResult, baseline: string): string[] {
 export function workloadTable(w: WorkloadResult, baseline: string): string[] {
   const ok = w.clients.filter((c) => c.status === 'ok').sort((a, b) => b.rps.median - a.rps.median)
   const rest = w.clients.filter((c) => c.status !== 'ok')
+  const ref = w.reference
   const lines = renderTable(
-    ['client', 'req/s', 'MB/s', `vs ${baseline}`, 'round range', 'CPU µs/req', 'CPU vs base', 'RSS MB', 'heap MB'],
-    [...ok, ...rest].map((c) => clientRow(c, baseline)),
-    'lrrrlrrrr',
+    ['client', 'req/s', 'MB/s', `vs ${baseline}`, 'round range', 'CPU µs/req', 'CPU vs base', 'RSS MB', 'heap MB', ...(ref !== undefined ? [`vs ${ref}`, `CPU vs ${ref}`] : [])],
+    [...ok, ...rest].map((c) => [...clientRow(c, baseline), ...(ref !== undefined ? refCells(c, ref) : [])]),
+    'lrrrlrrrr' + (ref !== undefined ? 'rr' : ''),
   )
   for (const c of rest) lines.push(dim(`  ${c.name}: ${c.status}: ${c.note ?? ''}`))
   if (w.serverNote !== undefined) lines.push(dim(`  server: ${w.server} (${w.serverNote})`))

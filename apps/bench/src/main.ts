@@ -6,7 +6,7 @@ import { findNginx, runBench } from './bench.js'
 import { BASELINE, PEERS } from './peers/index.js'
 import { defaultResultsDir, writeResults } from './report.js'
 import { renderChart } from './svg-chart.js'
-import { WORKLOADS, selectWorkloads } from './workloads.js'
+import { WORKLOAD_GROUPS, WORKLOADS, selectWorkloads } from './workloads.js'
 
 /** Flags given as `npm run bench -- …` (scripts/run.mjs passes them as JSON in BENCH_ARGS). */
 function benchArgsFromEnv(): string[] {
@@ -20,7 +20,7 @@ function benchArgsFromEnv(): string[] {
 async function main(argv: readonly string[]): Promise<number> {
   let options
   try {
-    options = parseArgs(argv, { peers: PEERS.map((p) => p.name), workloads: WORKLOADS.map((w) => w.name) }, process.env)
+    options = parseArgs(argv, { peers: PEERS.map((p) => p.name), workloads: [...WORKLOADS.map((w) => w.name), ...WORKLOAD_GROUPS] }, process.env)
   } catch (err) {
     if (!isSonicError(err)) throw err
     console.error(err.message)
@@ -32,11 +32,12 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const p of PEERS) console.log(`  ${p.name.padEnd(16)} ${p.description}`)
     console.log('\nworkloads:')
     for (const w of WORKLOADS) console.log(`  ${w.name.padEnd(16)} ${w.label}${w.quick ? '' : ' (not in --quick)'}`)
+    for (const g of WORKLOAD_GROUPS) console.log(`  ${g.padEnd(16)} group: ${WORKLOADS.filter((w) => w.group === g).map((w) => w.name).join(', ')}`)
     return 0
   }
   const workloads = selectWorkloads(WORKLOADS, options)
   // The baselines of the workloads that run are always measured: every ratio is relative to one.
-  const baselines = workloads.map((w) => w.baseline ?? BASELINE)
+  const baselines = workloads.flatMap((w) => [w.baseline ?? BASELINE, ...(w.reference !== undefined ? [w.reference] : [])])
   const wanted = new Set(options.only.length ? [...options.only, ...baselines] : PEERS.map((p) => p.name))
   const peers = PEERS.filter((p) => wanted.has(p.name))
 

@@ -28,6 +28,8 @@ export interface NginxConfigOptions {
   readonly dir: string
   /** `user` directive, only written when nginx starts as root (its workers would else be `nobody`). */
   readonly user?: string
+  /** A second server block for the h2 workloads: `listen <port> ssl http2` with this certificate. */
+  readonly h2?: { readonly port: number; readonly certPath: string; readonly keyPath: string }
 }
 
 /** The nginx.conf the bench runs. */
@@ -71,18 +73,34 @@ export function nginxConfig(o: NginxConfigOptions): string {
     '    }',
     '    location / { return 404; }',
     '  }',
+    ...(o.h2 !== undefined
+      ? [
+          '  server {',
+          // nginx 1.22 syntax (the `http2 on;` directive came in 1.25.1).
+          `    listen 127.0.0.1:${o.h2.port} ssl http2;`,
+          `    ssl_certificate ${o.h2.certPath};`,
+          `    ssl_certificate_key ${o.h2.keyPath};`,
+          '    http2_max_concurrent_streams 128;',
+          `    root ${d}/www;`,
+          '    location = /small { }',
+          '    location = /64k { }',
+          '    location = /1m { }',
+          '    location / { return 404; }',
+          '  }',
+        ]
+      : []),
     '}',
     '',
   ].join('\n')
 }
 
 /** Writes the root's files and the config into `dir`; returns the config's path. */
-export function writeNginxDir(dir: string, port: number, user?: string): string {
+export function writeNginxDir(dir: string, port: number, user?: string, h2?: NginxConfigOptions['h2']): string {
   const www = join(dir, 'www')
   mkdirSync(www, { recursive: true })
   for (const [name, body] of NGINX_FILES) writeFileSync(join(www, name), body())
   const conf = join(dir, 'nginx.conf')
-  writeFileSync(conf, nginxConfig({ port, dir, ...(user !== undefined && { user }) }))
+  writeFileSync(conf, nginxConfig({ port, dir, ...(user !== undefined && { user }), ...(h2 !== undefined && { h2 }) }))
   return conf
 }
 
@@ -97,6 +115,8 @@ export interface NginxProcess {
   readonly version: string
   /** CPU the master and its worker are pinned to, when they are. */
   readonly cpu?: number
+  /** `https://127.0.0.1:<port>` of the h2 server block, when started with `h2`. */
+  readonly h2Origin?: string
   /** Stops master and worker, waits for them, removes the temp dir. */
   stop(): Promise<void>
 }
@@ -142,12 +162,13 @@ export function childPids(pid: number): number[] {
  * Starts `binary` with a fresh temp dir and config on a free port, pinned to `cpu` with
  * `taskset` when both are given, and resolves once it accepts connections.
  */
-export async function startNginx(binary: string, opts: { cpu?: number; taskset?: string; timeoutMs?: number } = {}): Promise<NginxProcess> {
+export async function startNginx(binary: string, opts: { cpu?: number; taskset?: string; timeoutMs?: number; h2?: { certPath: string; keyPath: string } } = {}): Promise<NginxProcess> {
   const timeoutMs = opts.timeoutMs ?? 10_000
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'sonic-bench-nginx-'))
   const user = process.getuid?.() === 0 ? userInfo().username : undefined
-  const conf = writeNginxDir(dir, port, user)
+  const h2Port = opts.h2 !== undefined ? await freePort() : undefined
+  const conf = writeNginxDir(dir, port, user, opts.h2 !== undefined ? { port: h2Port!, ...opts.h2 } : undefined)
   const version = await new Promise<string>((resolve) => {
     const v = spawn(binary, ['-v'], { stdio: ['ignore', 'ignore', 'pipe'] })
     let text = ''
@@ -205,6 +226,7 @@ export async function startNginx(binary: string, opts: { cpu?: number; taskset?:
   }
   try {
     await waitForPort(port, timeoutMs, alive, 'nginx')
+    if (h2Port !== undefined) await waitForPort(h2Port, timeoutMs, alive, 'nginx')
   } catch (err) {
     let log = ''
     try {
@@ -217,5 +239,5 @@ export async function startNginx(binary: string, opts: { cpu?: number; taskset?:
     const detail = [stderr.trim(), log].filter(Boolean).join('\n')
     throw new Error(detail ? `${why}: ${detail}` : why)
   }
-  return { origin: `http://127.0.0.1:${port}`, port, pid: child.pid ?? -1, version, ...(pinned && { cpu: opts.cpu! }), stop }
+  return { origin: `http://127.0.0.1:${port}`, port, pid: child.pid ?? -1, version, ...(pinned && { cpu: opts.cpu! }), ...(h2Port !== undefined && { h2Origin: `https://127.0.0.1:${h2Port}` }), stop }
 }

@@ -35,6 +35,10 @@ export interface ClientResult {
   readonly cpuRatio: Summary | null
   /** True when the median req/s is within 10 % of the server ceiling: the server is then measured. */
   readonly nearCeiling: boolean
+  /** req/s ÷ the workload's `reference` peer's in the same round (h2: node:http2), when it has one. */
+  readonly refRatio?: Summary | null
+  /** CPU per request ÷ the reference peer's, when the workload has one. */
+  readonly refCpuRatio?: Summary | null
 }
 
 /** The server's ceiling for a workload, measured before the clients. */
@@ -54,6 +58,10 @@ export interface WorkloadResult {
   readonly label: string
   /** The peer this workload's ratios are relative to (the run's baseline unless the workload names its own). */
   readonly baseline: string
+  /** A second peer the ratios are given against (h2 workloads: node-http2). */
+  readonly reference?: string
+  /** 'http1', or 'h2' (TLS, ALPN h2, one session). Absent in older results = http1. */
+  readonly protocol?: 'http1' | 'h2'
   /** True when the requests went through the bench's forward proxy (tinyproxy). */
   readonly viaProxy: boolean
   readonly method: string

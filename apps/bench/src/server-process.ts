@@ -25,8 +25,8 @@ export function serverEntry(): string {
 }
 
 /** Forks the server (on `execPath`, default this Node) and resolves once it listens on 127.0.0.1 on a free port. */
-export function startServerProcess(entry = serverEntry(), timeoutMs = 10_000, execPath?: string): Promise<ServerProcess> {
-  const child = fork(entry, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(execPath !== undefined && { execPath }) })
+export function startServerProcess(entry = serverEntry(), timeoutMs = 10_000, execPath?: string, args: readonly string[] = [], scheme = 'http'): Promise<ServerProcess> {
+  const child = fork(entry, [...args], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], ...(execPath !== undefined && { execPath }) })
   return new Promise<ServerProcess>((resolve, reject) => {
     const timer = setTimeout(() => {
       cleanup()
@@ -36,7 +36,7 @@ export function startServerProcess(entry = serverEntry(), timeoutMs = 10_000, ex
     const onMessage = (msg: { type?: string; port?: number }): void => {
       if (msg?.type !== 'listening' || typeof msg.port !== 'number') return
       cleanup()
-      resolve(handle(child, msg.port))
+      resolve(handle(child, msg.port, scheme))
     }
     const onExit = (code: number | null): void => {
       cleanup()
@@ -58,9 +58,9 @@ export function startServerProcess(entry = serverEntry(), timeoutMs = 10_000, ex
   })
 }
 
-function handle(child: ChildProcess, port: number): ServerProcess {
+function handle(child: ChildProcess, port: number, scheme: string): ServerProcess {
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${scheme}://127.0.0.1:${port}`,
     port,
     pid: child.pid ?? -1,
     stop() {

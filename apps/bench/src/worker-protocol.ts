@@ -6,7 +6,7 @@
 import type { RunResult } from './runner.js'
 
 export type ToWorker =
-  | { readonly type: 'setup'; readonly peer: string; readonly workload: string; readonly origin: string; readonly connections: number; readonly proxy?: string }
+  | { readonly type: 'setup'; readonly peer: string; readonly workload: string; readonly origin: string; readonly connections: number; readonly proxy?: string; readonly ca?: string }
   | { readonly type: 'run'; readonly durationMs: number; readonly hangMs: number }
   | { readonly type: 'teardown' }
 

@@ -28,7 +28,7 @@ async function handle(msg: ToWorker): Promise<void> {
       workload = prepareWorkload(w, msg.origin)
       const p = def.create()
       try {
-        await p.setup(msg.proxy === undefined ? { origin: msg.origin, connections: msg.connections } : { origin: msg.origin, connections: msg.connections, proxy: msg.proxy })
+        await p.setup({ origin: msg.origin, connections: msg.connections, ...(msg.proxy !== undefined && { proxy: msg.proxy }), ...(msg.ca !== undefined && { ca: msg.ca }) })
       } catch (err) {
         return send(err instanceof PeerUnavailableError ? { type: 'unavailable', message: err.message } : { type: 'error', message: message(err) })
       }

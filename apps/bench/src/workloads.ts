@@ -2,6 +2,9 @@
 // Adding one (HTTP/2, SSE, …) is one more entry here, plus support in the peers that can run it.
 import { SIZE_1M, SIZE_64K, SMALL_BODY, filler } from './server-responses.js'
 
+/** Wire protocol of a workload. */
+export type Protocol = 'http1' | 'h2'
+
 /** How a peer must read the answer: every byte of it, or parsed as JSON. */
 export type ResponseKind = 'bytes' | 'json'
 
@@ -29,8 +32,15 @@ export interface Workload {
   readonly uploadBytes: number
   /** True when the route needs the bench server's logic (a static file server cannot answer it). */
   readonly dynamic: boolean
-  /** Protocol the peers must speak; only 'http1' exists today. */
-  readonly protocol: 'http1'
+  /**
+   * Protocol the peers must speak: 'http1', or 'h2' (HTTP/2 over TLS with ALPN h2, on one
+   * session; only peers whose `protocols` include 'h2' run it).
+   */
+  readonly protocol: Protocol
+  /** Group name that selects this workload with others in `--workloads` (e.g. `h2`). */
+  readonly group?: string
+  /** A second peer the table gives ratios against (besides `baseline`), e.g. node:http2 itself. */
+  readonly reference?: string
   /**
    * True when the requests go through a forward proxy the bench starts (tinyproxy); only peers
    * that can use one run it, and it is skipped when tinyproxy is not on PATH.
@@ -171,11 +181,65 @@ export const WORKLOADS: readonly Workload[] = [
     quick: false,
     baseline: 'undici-proxy',
   },
+  {
+    name: 'h2-small-1',
+    label: 'h2 small GET, 1 in flight, one session',
+    method: 'GET',
+    path: '/small',
+    concurrency: 1,
+    response: 'bytes',
+    downloadBytes: SMALL_BODY.length,
+    uploadBytes: 0,
+    dynamic: false,
+    protocol: 'h2',
+    group: 'h2',
+    viaProxy: false,
+    quick: false,
+    baseline: 'undici-h2',
+    reference: 'node-http2',
+  },
+  {
+    name: 'h2-small-100',
+    label: 'h2 small GET, 100 in flight, one session',
+    method: 'GET',
+    path: '/small',
+    concurrency: 100,
+    response: 'bytes',
+    downloadBytes: SMALL_BODY.length,
+    uploadBytes: 0,
+    dynamic: false,
+    protocol: 'h2',
+    group: 'h2',
+    viaProxy: false,
+    quick: false,
+    baseline: 'undici-h2',
+    reference: 'node-http2',
+  },
+  {
+    name: 'h2-download-1m',
+    label: 'h2 1 MiB download, 1 in flight, one session',
+    method: 'GET',
+    path: '/1m',
+    concurrency: 1,
+    response: 'bytes',
+    downloadBytes: SIZE_1M,
+    uploadBytes: 0,
+    dynamic: false,
+    protocol: 'h2',
+    group: 'h2',
+    viaProxy: false,
+    quick: false,
+    baseline: 'undici-h2',
+    reference: 'node-http2',
+  },
 ]
 
-/** The workloads of a run: the ones named, else all (without the full-run-only ones under --quick). */
+/** Names that select a group of workloads in `--workloads` (each workload's `group`). */
+export const WORKLOAD_GROUPS: readonly string[] = [...new Set(WORKLOADS.flatMap((w) => (w.group !== undefined ? [w.group] : [])))]
+
+/** The workloads of a run: the ones named (by name or group), else all (without the full-run-only ones under --quick). */
 export function selectWorkloads(all: readonly Workload[], options: { readonly quick: boolean; readonly workloads: readonly string[] }): Workload[] {
-  if (options.workloads.length > 0) return all.filter((w) => options.workloads.includes(w.name))
+  if (options.workloads.length > 0) return all.filter((w) => options.workloads.includes(w.name) || (w.group !== undefined && options.workloads.includes(w.group)))
   return all.filter((w) => w.quick || !options.quick)
 }
 

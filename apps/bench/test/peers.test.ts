@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBenchServer, type BenchServer } from '../src/bench-server.js'
 import { PEERS } from '../src/peers/index.js'
-import { PeerUnavailableError, peerRuns, type Peer } from '../src/peers/peer.js'
+import { PeerUnavailableError, peerRuns, peerSpeaks, type Peer } from '../src/peers/peer.js'
 import * as sonicClient from '@sonic/client'
 import { sonicFetchExports } from '../src/peers/sonic-fetch.js'
 import { findOnPath, startTinyproxy, type ProxyProcess } from '../src/tinyproxy.js'
@@ -18,10 +18,11 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 const tinyproxy = findOnPath('tinyproxy')
-const direct = WORKLOADS.filter((w) => !w.viaProxy)
+// HTTP/1.1 workloads and peers here; the h2 ones run in test/h2.test.ts against TLS h2 servers.
+const direct = WORKLOADS.filter((w) => !w.viaProxy && w.protocol === 'http1')
 const proxied = WORKLOADS.filter((w) => w.viaProxy)
 
-describe.each(PEERS.filter((p) => peerRuns(p, false)).map((p) => [p.name, p] as const))('peer %s', (_, def) => {
+describe.each(PEERS.filter((p) => peerRuns(p, false) && peerSpeaks(p, 'http1')).map((p) => [p.name, p] as const))('peer %s', (_, def) => {
   // sonic-fetch is the one peer that may be unavailable: @sonic/client without its fetch export.
   const setup = async (peer: Peer, connections: number): Promise<boolean> => {
     try {

@@ -4,12 +4,15 @@ import { globalFetch } from './global-fetch.js'
 import { gotPeer } from './got.js'
 import { nodeFetch } from './node-fetch.js'
 import { nodeHttp } from './node-http.js'
+import { nodeHttp2 } from './node-http2.js'
 import type { PeerDefinition } from './peer.js'
 import { sonic } from './sonic.js'
 import { sonicFetch } from './sonic-fetch.js'
+import { sonicH2 } from './sonic-h2.js'
 import { sonicHttp1 } from './sonic-http1.js'
 import { undiciDispatch } from './undici-dispatch.js'
 import { undiciFetch } from './undici-fetch.js'
+import { undiciH2 } from './undici-h2.js'
 import { undiciProxy } from './undici-proxy.js'
 import { undiciRequest } from './undici-request.js'
 
@@ -30,4 +33,7 @@ export const PEERS: readonly PeerDefinition[] = [
   gotPeer,
   axiosPeer,
   nodeFetch,
+  sonicH2,
+  undiciH2,
+  nodeHttp2,
 ]

@@ -1,6 +1,6 @@
 // The shape every peer module implements. A peer is one way of making a request (a client and
 // the call used); the list of peers is data (peers/index.ts), so adding one is one file.
-import type { PreparedWorkload } from '../workloads.js'
+import type { PreparedWorkload, Protocol } from '../workloads.js'
 
 /** What a peer is given before a workload's runs. */
 export interface PeerConfig {
@@ -10,6 +10,8 @@ export interface PeerConfig {
   readonly connections: number
   /** `http://host:port` of the forward proxy every request goes through (proxy workloads only). */
   readonly proxy?: string
+  /** PEM of the CA that signed the server's certificate (h2 workloads: TLS with a self-signed cert). */
+  readonly ca?: string
 }
 
 /** One live client set up for one workload. */
@@ -38,6 +40,8 @@ export interface PeerDefinition {
    * the bench's forward proxy, given as `PeerConfig.proxy`) or `both`.
    */
   readonly runs?: 'direct' | 'proxy' | 'both'
+  /** Protocols of the workloads the peer runs (a workload's `protocol`). @default ['http1'] */
+  readonly protocols?: readonly Protocol[]
   create(): Peer
 }
 
@@ -45,6 +49,11 @@ export interface PeerDefinition {
 export function peerRuns(def: PeerDefinition, viaProxy: boolean): boolean {
   const runs = def.runs ?? 'direct'
   return runs === 'both' || runs === (viaProxy ? 'proxy' : 'direct')
+}
+
+/** True when `def` runs workloads of `protocol` (peers speak HTTP/1.1 unless they say otherwise). */
+export function peerSpeaks(def: PeerDefinition, protocol: Protocol): boolean {
+  return (def.protocols ?? ['http1']).includes(protocol)
 }
 
 /** The peer's client is not available (e.g. not built yet): it is skipped, not failed. */
